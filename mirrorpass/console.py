@@ -1,0 +1,50 @@
+"""All terminal output of the tools goes through here: one error path, one rich console.
+
+Errors are one line, `<tool>: error: <message>`; a traceback is shown only with --debug or
+MIRRORPASS_DEBUG=1. Tables go to stdout through rich (NO_COLOR is honoured by rich itself).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+
+from rich.console import Console
+
+from .errors import ClangFailed, MirrorError
+
+stdout = Console()
+
+
+def debug_enabled(argv: list[str]) -> bool:
+    return "--debug" in argv or os.environ.get("MIRRORPASS_DEBUG", "") not in ("", "0")
+
+
+def run_tool(tool: str, body: Callable[[list[str]], int], argv: list[str] | None = None) -> int:
+    """Run a command's body with mirrorpass's error conventions; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    debug = debug_enabled(argv)
+    try:
+        return body(argv)
+    except ClangFailed as exc:
+        return exc.exit_code  # clang already printed the diagnostic
+    except MirrorError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"{tool}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `mirrorpass inspect x | head`: the reader left; so do we, quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if debug:
+            traceback.print_exc()
+        print(
+            f"{tool}: internal error: {type(exc).__name__}: {exc} (run with MIRRORPASS_DEBUG=1 for a traceback)",
+            file=sys.stderr,
+        )
+        return 70

@@ -1,0 +1,100 @@
+"""mirror-cc as a pipeline over one Invocation: classify arguments, compile each source through the
+mirror pass, then link with the runtime -- or hand the whole command to clang when it makes no code.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from ..toolchain import check_versions, clang_path
+from .args import Action, Input, Invocation, parse_args
+from .compile import compile_source
+from .runtime_lib import runtime_link_args
+
+
+def run(argv: list[str]) -> int:
+    inv = parse_args(argv)
+    if inv.action is Action.PASSTHROUGH:
+        return _exec_clang(inv.args)
+    check_versions()
+    for warning in inv.warnings:
+        print(f"mirror-cc: warning: {warning}", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="mirror-cc-") as tmp:
+        workdir = Path(tmp)
+        if inv.action in (Action.COMPILE, Action.ASSEMBLY):
+            return _compile_only(inv, workdir)
+        return _compile_and_link(inv, workdir)
+
+
+def _exec_clang(args: list[str]) -> int:
+    return subprocess.run([clang_path(), *args]).returncode
+
+
+def _output_for(inv: Invocation, source: Input) -> str:
+    if inv.output:
+        return inv.output
+    suffix = ".o"
+    if inv.action is Action.ASSEMBLY:
+        suffix = ".ll" if inv.emit_llvm else ".s"
+    elif inv.emit_llvm:
+        suffix = ".bc"
+    if source.path == "-":
+        return "-" + suffix
+    return Path(source.path).with_suffix(suffix).name
+
+
+def _compile_only(inv: Invocation, workdir: Path) -> int:
+    for source in inv.inputs:
+        output = _output_for(inv, source)
+        if source.instrumented:
+            compile_source(inv, source, output, workdir, [])
+        else:
+            # assembly and other inputs: clang handles them exactly as it would without us
+            cmd = [*inv.flags(), "-S" if inv.action is Action.ASSEMBLY else "-c", "-o", output]
+            if source.lang:
+                cmd += ["-x", source.lang]
+            code = _exec_clang([*cmd, source.path])
+            if code:
+                return code
+    return 0
+
+
+def _compile_and_link(inv: Invocation, workdir: Path) -> int:
+    link_args = list(inv.args)
+    for n, source in enumerate(inv.sources):
+        obj = workdir / f"{n}-{Path(source.path).stem}.o"
+        # -Qunused-arguments: clang compiling and linking in one call does not warn about
+        # link-only flags (-l, -L, -Wl,...) either; our split into two steps must not make it.
+        compile_source(inv, source, str(obj), workdir, ["-Qunused-arguments"])
+        link_args[source.index] = str(obj)
+    if inv.sources:
+        # clang treats an input after `-x c` as C source; our objects must be taken as objects.
+        link_args = _without_language_flags(link_args, inv)
+        link_args.insert(0, "-Qunused-arguments")
+    if inv.links_executable:
+        link_args += runtime_link_args()
+    return _exec_clang(link_args)
+
+
+def _without_language_flags(args: list[str], inv: Invocation) -> list[str]:
+    """Drop -x options; non-instrumented inputs that had one keep it (re-added before each)."""
+    lang_of = {inp.index: inp.lang for inp in inv.inputs if not inp.instrumented and inp.lang}
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        if args[i] == "-x":
+            i += 2
+            continue
+        if args[i].startswith("-x") and len(args[i]) > 2:
+            i += 1
+            continue
+        if i in lang_of:
+            out += ["-x", lang_of[i], args[i], "-x", "none"]
+        else:
+            out.append(args[i])
+        i += 1
+    return out

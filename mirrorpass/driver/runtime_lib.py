@@ -1,0 +1,46 @@
+"""The runtime archive linked into every mirrored executable, built on first use if missing or stale.
+
+The runtime lives in runtime/ of the checkout (the package is installed in editable mode). Builds
+from concurrent mirror-cc processes (make -j) are serialised with a lock file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import subprocess
+
+from ..errors import MirrorError
+from ..layout import RUNTIME_DIR
+from ..toolchain import clang_path
+
+ARCHIVE = RUNTIME_DIR / "build" / "libmirror_rt.a"
+INCLUDE_DIR = RUNTIME_DIR / "include"
+
+
+def _stale() -> bool:
+    if not ARCHIVE.exists():
+        return True
+    built = ARCHIVE.stat().st_mtime
+    sources = [*RUNTIME_DIR.glob("*.c"), *RUNTIME_DIR.glob("*.h"), *INCLUDE_DIR.glob("*.h"), RUNTIME_DIR / "Makefile"]
+    return any(src.stat().st_mtime > built for src in sources if src.exists())
+
+
+def runtime_archive() -> str:
+    if not _stale():
+        return str(ARCHIVE)
+    ARCHIVE.parent.mkdir(parents=True, exist_ok=True)
+    with open(ARCHIVE.parent / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _stale():
+            proc = subprocess.run(
+                ["make", "-s", "-C", str(RUNTIME_DIR), f"CC={clang_path()}"], capture_output=True, text=True
+            )
+            if proc.returncode != 0:
+                tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+                raise MirrorError(f"building the runtime in {RUNTIME_DIR} failed:\n{tail}")
+    return str(ARCHIVE)
+
+
+def runtime_link_args() -> list[str]:
+    """Linker arguments that pull the whole runtime in (its start-up code is reached by no symbol)."""
+    return [f"-Wl,--push-state,--whole-archive,{runtime_archive()},--pop-state"]

@@ -1,0 +1,368 @@
+"""The mirror pass: after every instruction that writes memory, write the same bytes to the mirror.
+
+Input is the textual IR clang emitted after its optimisation pipeline; output is the same text with
+mirror instructions inserted right after each write (the native write stays first, so a bad pointer
+faults exactly where the uninstrumented program would). What is mirrored and how:
+
+- `store` (any type): the same store to the mirror address. Volatile native stores get an ordinary
+  mirror store: the mirror is memory no device or handler watches.
+- `store atomic`: a `monotonic` atomic mirror store (a plain `mov` on x86).
+- `atomicrmw` add/sub/and/or/xor/max/min/umax/umin: the same operation, `monotonic`, on the mirror.
+  These commute, so racing threads leave the mirror equal to native once they are done.
+  `xchg`: an atomic store of the new value. Other operations (nand, fadd, ...): the native word is
+  re-read and stored to the mirror. For both, two threads racing on one word can leave the mirror
+  holding the value of the write that lost the race until the next write to that word.
+- `cmpxchg`: an atomic store of `success ? new : loaded` -- the value the word holds after the
+  operation either way, so a failed exchange also re-synchronises the mirror. Same race window.
+- memset: the same memset on the mirror. memcpy/memmove (and their .inline forms): a copy from the
+  native destination, which after the native copy holds exactly the bytes to mirror, overlap or not.
+- masked store, compress store, scatter, x86 maskstore: the same call on the mirror address(es).
+- va_start/va_copy of a va_list that escapes: the 24-byte va_list is copied to the mirror.
+- inline asm with memory outputs (`=*m`): each output object is copied to the mirror afterwards.
+  Inline asm that clobbers "memory" and other intrinsics that write memory cannot be mirrored: a
+  warning names the function.
+Stores through pointers derived from non-escaping stack slots are skipped (see escape.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..ir.instructions import AtomicRMW, Call, parse_atomicrmw, parse_call, parse_cmpxchg, parse_store
+from ..ir.module import Function, Instruction, Module, parse_module_text
+from ..ir.operands import Operand, ParseError, pointer_address_space
+from .escape import private_stack_pointers
+from .manifest import FunctionReport, ModuleReport, manifest_module_asm
+from .shapes import Addressing, NameSource, flat_mirror, name_source_for, plain_store_keyword, store_mirror
+from .writes import intrinsic_writes_memory
+
+CONVERGENT_RMW = frozenset("add sub and or xor max min umax umin".split())
+MEMCPY_LIKE = ("llvm.memcpy.", "llvm.memmove.", "llvm.memcpy.inline.")
+REPLAYED_STORE_INTRINSICS = (
+    "llvm.masked.store.",
+    "llvm.masked.compressstore.",
+    "llvm.masked.scatter.",
+    "llvm.x86.avx.maskstore.",
+    "llvm.x86.avx2.maskstore.",
+    "llvm.x86.sse2.maskmov.dqu",
+)
+# Intrinsics that write memory but need no mirror: stack bookkeeping and markers.
+NO_MIRROR_INTRINSICS = (
+    "llvm.lifetime.",
+    "llvm.va_end",
+    "llvm.stackprotector",
+    "llvm.stackrestore",
+    "llvm.dbg.",
+    "llvm.assume",
+    "llvm.experimental.noalias.scope.decl",
+    "llvm.invariant.",
+    "llvm.launder.invariant.group",
+    "llvm.strip.invariant.group",
+    "llvm.sideeffect",
+    "llvm.pseudoprobe",
+    "llvm.instrprof.",
+    "llvm.prefetch",
+    "llvm.donothing",
+    "llvm.trap",
+    "llvm.debugtrap",
+    "llvm.ubsantrap",
+    "llvm.eh.",
+    "llvm.x86.sse2.pause",
+    "llvm.x86.sse2.mfence",
+    "llvm.x86.sse2.lfence",
+    "llvm.x86.sse.sfence",
+    "llvm.x86.sse.stmxcsr",  # writes a stack slot (the out-parameter of _mm_getcsr)
+    "llvm.x86.sse.ldmxcsr",
+)
+VA_LIST_BYTES = 24  # x86-64 SysV: { i32, i32, ptr, ptr }
+MEMCPY_DECL = "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1 immarg)"
+
+_DBG_RE = re.compile(r",\s*!dbg\s+(![0-9]+)")
+
+
+class InstrumentError(ValueError):
+    """An instruction the pass must instrument but cannot read."""
+
+
+@dataclass(frozen=True)
+class PassOptions:
+    addressing: Addressing = Addressing.SEGMENT
+    source: str = "<module>"
+    mode: str = "all"
+
+
+def instrument_module(text: str, options: PassOptions) -> tuple[str, ModuleReport]:
+    """Insert mirror writes into the module; return the new text and what was done."""
+    module = parse_module_text(text)
+    report = ModuleReport(options.source, options.addressing.value, options.mode)
+    declarations = _declarations(module)
+    needs_memcpy = False
+    for function in module.functions:
+        fn_report, used_memcpy = _instrument_function(function, options, declarations, report.warnings)
+        report.functions.append(fn_report)
+        needs_memcpy |= used_memcpy
+    tail: list[str] = []
+    if needs_memcpy and "@llvm.memcpy.p0.p0.i64" not in declarations:
+        tail.append(MEMCPY_DECL)
+    if options.addressing is Addressing.SEGMENT and any(sum(f.mirrored.values()) for f in report.functions):
+        # Tells the runtime that this program needs the GS base (runtime/init.c checks its address).
+        tail.append("@__mirror_uses_gs = weak global i8 1")
+    out = _insert_module_asm(module.render(), manifest_module_asm(report))
+    if tail:
+        out += "\n" + "\n".join(tail) + "\n"
+    return out, report
+
+
+def _declarations(module: Module) -> dict[str, str]:
+    """Declared function name -> its `declare` line plus resolved attribute group text."""
+    groups: dict[str, str] = {}
+    for part in module.parts:
+        if isinstance(part, str) and part.startswith("attributes #"):
+            key, _, body = part.partition(" = ")
+            groups[key.removeprefix("attributes ")] = body
+    decls: dict[str, str] = {}
+    for part in module.parts:
+        if isinstance(part, str) and part.startswith("declare "):
+            m = re.search(r'(@[-a-zA-Z$._0-9]+|@"[^"]*")\(', part)
+            if m:
+                attrs = " ".join(groups.get(g, "") for g in re.findall(r"#[0-9]+", part))
+                decls[m.group(1)] = part + " " + attrs
+    return decls
+
+
+def _insert_module_asm(text: str, asm: str) -> str:
+    """Place `module asm` after the target triple line, where LLVM prints module-level asm."""
+    marker = "\ntarget triple = "
+    at = text.find(marker)
+    if at < 0:
+        return asm + text
+    eol = text.find("\n", at + 1)
+    return text[: eol + 1] + asm + text[eol + 1 :]
+
+
+class _FunctionRewriter:
+    def __init__(self, function: Function, options: PassOptions, declarations: dict[str, str], warnings: list[str]):
+        self.function = function
+        self.addressing = options.addressing
+        self.declarations = declarations
+        self.warnings = warnings
+        self.report = FunctionReport(function.name.removeprefix("@").strip('"'))
+        body_text = "\n".join(i if isinstance(i, str) else i.text for i in function.items)
+        self.names: NameSource = name_source_for(body_text)
+        self.private = private_stack_pointers(function)
+        self.used_memcpy = False
+        self._warned_asm = False
+
+    def run(self) -> None:
+        items: list[Instruction | str] = []
+        for item in self.function.items:
+            items.append(item)
+            if not isinstance(item, Instruction):
+                continue
+            try:
+                extra = self._mirror(item)
+            except ParseError as exc:
+                raise InstrumentError(f"in function {self.function.name}: {exc}") from exc
+            if extra:
+                dbg = _DBG_RE.search(item.text)
+                suffix = f", !dbg {dbg.group(1)}" if dbg else ""
+                items.extend(item.indent + line + suffix for line in extra)
+        self.function.items = items
+
+    # -- dispatch --------------------------------------------------------------------------------
+    def _mirror(self, inst: Instruction) -> list[str]:
+        op = inst.opcode
+        if op == "store":
+            return self._store(inst)
+        if op == "atomicrmw":
+            return self._atomicrmw(inst)
+        if op == "cmpxchg":
+            return self._cmpxchg(inst)
+        if op == "call":
+            return self._call(inst)
+        return []
+
+    def _target(self, pointer: Operand) -> bool:
+        """Whether a write through `pointer` is mirrored; counts the skipped ones."""
+        space = pointer_address_space(pointer.type)
+        if space != 0:
+            self.report.skipped["address_space"] += 1
+            return False
+        if pointer.value in self.private:
+            self.report.skipped["stack"] += 1
+            return False
+        return True
+
+    # -- stores and atomics ----------------------------------------------------------------------
+    def _store(self, inst: Instruction) -> list[str]:
+        store = parse_store(inst.body)
+        if not self._target(store.pointer):
+            return []
+        lines, ptr_type, mirror = store_mirror(self.addressing, store.pointer.value, self.names)
+        align = f", align {store.align}" if store.align else ""
+        value = store.value.text(attrs=False)
+        if store.atomic:
+            self.report.mirrored["atomic_store"] += 1
+            lines.append(f"store atomic {value}, {ptr_type} {mirror} monotonic{align}")
+        else:
+            self.report.mirrored["store"] += 1
+            lines.append(f"{plain_store_keyword(self.addressing)} {value}, {ptr_type} {mirror}{align}")
+        return lines
+
+    def _atomicrmw(self, inst: Instruction) -> list[str]:
+        rmw = parse_atomicrmw(inst.body)
+        if not self._target(rmw.pointer):
+            return []
+        self.report.mirrored["atomicrmw"] += 1
+        lines, ptr_type, mirror = store_mirror(self.addressing, rmw.pointer.value, self.names)
+        align = f", align {rmw.align}" if rmw.align else ""
+        if rmw.operation in CONVERGENT_RMW:
+            lines.append(
+                f"{self.names.fresh()} = atomicrmw {rmw.operation} {ptr_type} {mirror}, "
+                f"{rmw.value.text(attrs=False)} monotonic{align}"
+            )
+        elif rmw.operation == "xchg":
+            lines.append(f"store atomic {rmw.value.text(attrs=False)}, {ptr_type} {mirror} monotonic{align}")
+        else:
+            lines += self._reload_to_mirror(rmw, ptr_type, mirror, align)
+        return lines
+
+    def _reload_to_mirror(self, rmw: AtomicRMW, ptr_type: str, mirror: str, align: str) -> list[str]:
+        current = self.names.fresh()
+        value_type = rmw.value.type
+        return [
+            f"{current} = load atomic {value_type}, ptr {rmw.pointer.value} monotonic{align}",
+            f"store atomic {value_type} {current}, {ptr_type} {mirror} monotonic{align}",
+        ]
+
+    def _cmpxchg(self, inst: Instruction) -> list[str]:
+        xchg = parse_cmpxchg(inst.body)
+        if not self._target(xchg.pointer):
+            return []
+        if inst.result is None:
+            raise InstrumentError(f"cmpxchg without a result in {self.function.name}: {inst.body}")
+        self.report.mirrored["cmpxchg"] += 1
+        value_type = xchg.new.type
+        pair = f"{{ {value_type}, i1 }}"
+        loaded, ok, final = self.names.fresh(), self.names.fresh(), self.names.fresh()
+        lines, ptr_type, mirror = store_mirror(self.addressing, xchg.pointer.value, self.names)
+        align = f", align {xchg.align}" if xchg.align else ""
+        return [
+            f"{loaded} = extractvalue {pair} {inst.result}, 0",
+            f"{ok} = extractvalue {pair} {inst.result}, 1",
+            f"{final} = select i1 {ok}, {value_type} {xchg.new.value}, {value_type} {loaded}",
+            *lines,
+            f"store atomic {value_type} {final}, {ptr_type} {mirror} monotonic{align}",
+        ]
+
+    # -- calls -----------------------------------------------------------------------------------
+    def _call(self, inst: Instruction) -> list[str]:
+        call = parse_call(inst.body)
+        if call.asm is not None:
+            return self._inline_asm(call)
+        intrinsic = call.intrinsic
+        if intrinsic is None:
+            return []
+        if intrinsic.startswith("llvm.memset."):
+            return self._memset(call)
+        if intrinsic.startswith(MEMCPY_LIKE):
+            return self._memcpy(call)
+        if intrinsic.startswith(REPLAYED_STORE_INTRINSICS):
+            return self._replay(call)
+        if intrinsic.startswith(("llvm.va_start", "llvm.va_copy")):
+            return self._copy_object(call.args[0], str(VA_LIST_BYTES), "va_start")
+        if intrinsic.startswith(NO_MIRROR_INTRINSICS):
+            return []
+        if intrinsic_writes_memory(self.declarations.get(call.callee, "")):
+            self.report.skipped["intrinsic"] += 1
+            self.warnings.append(
+                f"function '{self.report.name}': call to {intrinsic} writes memory that is not mirrored"
+            )
+        return []
+
+    def _memset(self, call: Call) -> list[str]:
+        dest = call.args[0]
+        if not self._target(dest):
+            return []
+        self.report.mirrored["memset"] += 1
+        lines, mirror = flat_mirror("ptr", dest.value, self.names)
+        args = [_with_value(dest, mirror)] + [a.text() for a in call.args[1:]]
+        lines.append(f"call void {call.callee}({', '.join(args)})")
+        return lines
+
+    def _memcpy(self, call: Call) -> list[str]:
+        dest = call.args[0]
+        if not self._target(dest):
+            return []
+        self.report.mirrored["memcpy"] += 1
+        lines, mirror = flat_mirror("ptr", dest.value, self.names)
+        align = dest.attr_value("align")
+        source = f"ptr align {align} {dest.value}" if align else f"ptr {dest.value}"
+        args = [_with_value(dest, mirror), source] + [a.text() for a in call.args[2:]]
+        lines.append(f"call void {call.callee}({', '.join(args)})")
+        return lines
+
+    def _replay(self, call: Call) -> list[str]:
+        """Call a storing intrinsic again with its pointer operand(s) moved to the mirror."""
+        pointer_index = next(
+            (i for i, a in enumerate(call.args) if a.type == "ptr" or a.type.endswith("x ptr>")), None
+        )
+        if pointer_index is None:
+            raise InstrumentError(f"no pointer operand in call to {call.callee}")
+        pointer = call.args[pointer_index]
+        if pointer.type == "ptr" and not self._target(pointer):
+            return []
+        self.report.mirrored["masked"] += 1
+        lines, mirror = flat_mirror(pointer.type, pointer.value, self.names)
+        args = [a.text() for a in call.args]
+        args[pointer_index] = _with_value(pointer, mirror)
+        lines.append(f"call void {call.callee}({', '.join(args)})")
+        return lines
+
+    def _copy_object(self, pointer: Operand, size: str, kind: str) -> list[str]:
+        """Copy `size` bytes at `pointer` to its mirror."""
+        if not self._target(pointer):
+            return []
+        self.report.mirrored[kind] += 1
+        self.used_memcpy = True
+        lines, mirror = flat_mirror("ptr", pointer.value, self.names)
+        lines.append(f"call void @llvm.memcpy.p0.p0.i64(ptr {mirror}, ptr {pointer.value}, i64 {size}, i1 false)")
+        return lines
+
+    def _inline_asm(self, call: Call) -> list[str]:
+        asm = call.asm
+        lines: list[str] = []
+        arg_index = 0
+        for constraint in asm.constraints:
+            if constraint.startswith("~") or (constraint.startswith("=") and not constraint.startswith("=*")):
+                continue
+            if constraint.startswith("=*") and arg_index < len(call.args):
+                arg = call.args[arg_index]
+                elem = arg.attr_value("elementtype")
+                if elem:
+                    size = f"ptrtoint (ptr getelementptr ({elem}, ptr null, i32 1) to i64)"
+                    lines += self._copy_object(arg, size, "asm")
+            arg_index += 1
+        template_empty = not asm.template.strip()
+        if asm.clobbers_memory and not template_empty:
+            self.report.skipped["asm"] += 1
+            if not self._warned_asm:
+                self._warned_asm = True
+                self.warnings.append(
+                    f"function '{self.report.name}': inline asm may write memory that is not mirrored "
+                    f"(\"memory\" clobber); call mirror_sync() on what it writes"
+                )
+        return lines
+
+
+def _with_value(operand: Operand, value: str) -> str:
+    return " ".join([operand.type, *operand.attrs, value])
+
+
+def _instrument_function(
+    function: Function, options: PassOptions, declarations: dict[str, str], warnings: list[str]
+) -> tuple[FunctionReport, bool]:
+    rewriter = _FunctionRewriter(function, options, declarations, warnings)
+    rewriter.run()
+    return rewriter.report, rewriter.used_memcpy
