@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from rich.table import Table
 
@@ -24,22 +25,31 @@ def _inspect(args: argparse.Namespace) -> int:
     functions = sorted(manifest.functions, key=lambda f: (-f.mirrored, f.name))
     if args.top:
         functions = functions[: args.top]
-    table = Table(title=f"{args.binary}: {manifest.objects} instrumented objects, {totals['functions']} functions")
-    for column, justify in (("function", "left"), ("source", "left"), ("mode", "left"), ("mirrored", "right"),
-                            ("skipped", "right"), ("mirrored by kind", "left"), ("skipped by kind", "left")):
-        table.add_column(column, justify=justify)
+    shapes = sorted({f"{fn.mode} / {fn.addressing}" for fn in manifest.functions})
+    table = Table(
+        title=f"{args.binary}: {manifest.objects} instrumented objects, {totals['functions']} functions "
+        f"(mode / addressing: {', '.join(shapes) or '-'})"
+    )
+    table.add_column("function", overflow="fold")
+    table.add_column("source", overflow="fold")
+    table.add_column("mirrored", justify="right")
+    table.add_column("skipped", justify="right")
+    table.add_column("mirrored writes by kind; skipped by kind")
     for fn in functions:
-        table.add_row(fn.name, fn.source, f"{fn.mode}/{fn.addressing}", str(fn.mirrored), str(fn.skipped),
-                      _kinds(fn.mirrored_by_kind), _kinds(fn.skipped_by_kind))
+        table.add_row(fn.name, Path(fn.source).name, str(fn.mirrored), str(fn.skipped),
+                      _detail(fn.mirrored_by_kind, fn.skipped_by_kind))
     table.add_section()
-    table.add_row("total", "", "", str(totals["mirrored"]), str(totals["skipped"]),
-                  _kinds(totals["mirrored_by_kind"]), _kinds(totals["skipped_by_kind"]))
+    table.add_row("total", "", str(totals["mirrored"]), str(totals["skipped"]),
+                  _detail(totals["mirrored_by_kind"], totals["skipped_by_kind"]))
     stdout.print(table)
     return 0
 
 
-def _kinds(counts: dict) -> str:
-    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "-"
+def _detail(mirrored: dict, skipped: dict) -> str:
+    text = " ".join(f"{k}={v}" for k, v in mirrored.items()) or "-"
+    if skipped:
+        text += "; skipped " + " ".join(f"{k}={v}" for k, v in skipped.items())
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:

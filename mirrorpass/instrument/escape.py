@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from ..ir.instructions import parse_atomicrmw, parse_call, parse_cmpxchg, parse_store
 from ..ir.lexer import LOCAL_NAME_RE
-from ..ir.module import Function, Instruction
+from ..ir.module import Function, Instruction, make_instruction
 from ..ir.operands import TokenCursor
 
 # Intrinsics that only read or write the memory their pointer arguments name, and keep no copy.
@@ -33,14 +33,14 @@ _SLOT_SAFE_INTRINSICS = (
 
 def private_stack_pointers(function: Function) -> set[str]:
     """Names of pointers that address a non-escaping stack slot of `function`."""
-    instructions = function.instructions
-    roots = [inst.result for inst in instructions if inst.opcode == "alloca" and inst.result]
+    texts = function.instruction_texts()
+    roots = [text.split(" = ", 1)[0].strip() for text in texts if " = alloca " in text]
     if not roots:
         return set()
-    uses: dict[str, list[Instruction]] = defaultdict(list)
-    for inst in instructions:
-        for name in set(LOCAL_NAME_RE.findall(inst.body)):
-            uses[name].append(inst)
+    uses: dict[str, list[str]] = defaultdict(list)
+    for text in texts:
+        for name in set(LOCAL_NAME_RE.findall(text)):
+            uses[name].append(text)
 
     private: set[str] = set()
     for root in roots:
@@ -50,13 +50,16 @@ def private_stack_pointers(function: Function) -> set[str]:
     return private
 
 
-def _derived_if_private(root: str, uses: dict[str, list[Instruction]]) -> set[str] | None:
+def _derived_if_private(root: str, uses: dict[str, list[str]]) -> set[str] | None:
     """All pointers derived from `root`, or None when one of them escapes."""
     derived = {root}
     worklist = [root]
     while worklist:
         name = worklist.pop()
-        for inst in uses.get(name, ()):
+        for text in uses.get(name, ()):
+            inst = make_instruction(text)
+            if inst.result == name:
+                continue  # the definition, not a use
             outcome = _classify_use(name, inst)
             if outcome is _ESCAPES:
                 return None

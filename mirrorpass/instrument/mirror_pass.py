@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 
 from ..ir.instructions import AtomicRMW, Call, parse_atomicrmw, parse_call, parse_cmpxchg, parse_store
-from ..ir.module import Function, Instruction, Module, parse_module_text
+from ..ir.module import Function, Instruction, Module, make_instruction, parse_module_text
 from ..ir.operands import Operand, ParseError, pointer_address_space
 from .escape import private_stack_pointers
 from .manifest import FunctionReport, ModuleReport, manifest_module_asm
@@ -79,6 +79,8 @@ VA_LIST_BYTES = 24  # x86-64 SysV: { i32, i32, ptr, ptr }
 MEMCPY_DECL = "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1 immarg)"
 
 _DBG_RE = re.compile(r",\s*!dbg\s+(![0-9]+)")
+# Instruction lines that can write memory: the only ones the pass parses.
+_MAY_WRITE_RE = re.compile(r"  (?:%(?:\"[^\"]*\"|\S+) = )?(?:store |atomicrmw |cmpxchg |(?:tail |musttail |notail )?call )")
 
 
 class InstrumentError(ValueError):
@@ -148,26 +150,26 @@ class _FunctionRewriter:
         self.declarations = declarations
         self.warnings = warnings
         self.report = FunctionReport(function.name.removeprefix("@").strip('"'))
-        body_text = "\n".join(i if isinstance(i, str) else i.text for i in function.items)
-        self.names: NameSource = name_source_for(body_text)
+        self.names: NameSource = name_source_for("\n".join(function.items))
         self.private = private_stack_pointers(function)
         self.used_memcpy = False
         self._warned_asm = False
 
     def run(self) -> None:
-        items: list[Instruction | str] = []
+        items: list[str] = []
         for item in self.function.items:
             items.append(item)
-            if not isinstance(item, Instruction):
+            if not _MAY_WRITE_RE.match(item):
                 continue
+            inst = make_instruction(item)
             try:
-                extra = self._mirror(item)
+                extra = self._mirror(inst)
             except ParseError as exc:
                 raise InstrumentError(f"in function {self.function.name}: {exc}") from exc
             if extra:
-                dbg = _DBG_RE.search(item.text)
+                dbg = _DBG_RE.search(item)
                 suffix = f", !dbg {dbg.group(1)}" if dbg else ""
-                items.extend(item.indent + line + suffix for line in extra)
+                items.extend(f"  {line}{suffix}" for line in extra)
         self.function.items = items
 
     # -- dispatch --------------------------------------------------------------------------------
@@ -258,6 +260,8 @@ class _FunctionRewriter:
 
     # -- calls -----------------------------------------------------------------------------------
     def _call(self, inst: Instruction) -> list[str]:
+        if "@llvm." not in inst.body and " asm " not in inst.body:
+            return []  # an ordinary call: the callee mirrors its own writes
         call = parse_call(inst.body)
         if call.asm is not None:
             return self._inline_asm(call)

@@ -78,24 +78,14 @@ class Call:
 
 
 def split_result(text: str) -> tuple[str | None, str]:
-    """`%x = store ...` -> ("%x", "store ..."); an instruction without a result -> (None, text)."""
+    """`%x = add ...` -> ("%x", "add ..."); an instruction without a result -> (None, text)."""
     stripped = text.lstrip()
     if stripped.startswith("%"):
-        eq = _result_end(stripped)
-        if eq is not None:
-            return stripped[:eq].rstrip(), stripped[eq + 1 :].lstrip()
+        close = stripped.index('"', 2) if stripped.startswith('%"') else 0
+        eq = stripped.find(" = ", close)
+        if eq > 0:
+            return stripped[:eq], stripped[eq + 3 :]
     return None, stripped
-
-
-def _result_end(text: str) -> int | None:
-    if text.startswith('%"'):
-        close = text.index('"', 2)
-        eq = text.find("=", close)
-    else:
-        eq = text.find("=")
-    if eq < 0:
-        return None
-    return eq
 
 
 def opcode_of(body: str) -> str:

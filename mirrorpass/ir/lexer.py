@@ -10,7 +10,7 @@ LLLexer.cpp) would group the characters.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from enum import Enum
 
 
@@ -28,8 +28,7 @@ class Kind(Enum):
     ELLIPSIS = "ellipsis"  # ...
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     kind: Kind
     text: str
     start: int
@@ -77,17 +76,19 @@ _KINDS = {
 def tokenize(text: str) -> list[Token]:
     """Split one instruction (possibly spanning lines, as `switch` does) into tokens."""
     tokens: list[Token] = []
+    append = tokens.append
+    kinds = _KINDS
     pos = 0
-    end = len(text)
-    match = _TOKEN_RE.match
-    while pos < end:
-        m = match(text, pos)
-        if m is None:
-            raise LexError(f"unexpected character {text[pos]!r} at column {pos + 1} in: {text.strip()}")
+    for m in _TOKEN_RE.finditer(text):
+        start = m.start()
+        if start != pos:
+            break
+        pos = m.end()
         group = m.lastgroup
         if group != "ws":
-            tokens.append(Token(_KINDS[group], m.group(), m.start(), m.end()))
-        pos = m.end()
+            append(Token(kinds[group], m.group(), start, pos))
+    if pos != len(text):
+        raise LexError(f"unexpected character {text[pos]!r} at column {pos + 1} in: {text.strip()}")
     return tokens
 
 

@@ -20,18 +20,31 @@ class Instruction:
     result: str | None  # "%x" or None
     body: str  # text after "%x = "
     opcode: str
-    indent: str
+
+
+def make_instruction(text: str) -> Instruction:
+    result, body = split_result(text)
+    return Instruction(text, result, body, opcode_of(body))
+
+
+def is_instruction_line(line: str) -> bool:
+    """clang indents instructions by two spaces; labels start in column 0; debug records
+    (`    #dbg_value(...)`) and comments are not instructions."""
+    return line.startswith("  ") and not line.lstrip().startswith(("#dbg_", ";"))
 
 
 @dataclass(slots=True)
 class Function:
     name: str  # "@main"
     header: str  # the `define ... {` line
-    items: list[Instruction | str] = field(default_factory=list)  # instructions and other lines
+    items: list[str] = field(default_factory=list)  # body lines; a multi-line instruction is one item
+
+    def instruction_texts(self) -> list[str]:
+        return [item for item in self.items if is_instruction_line(item)]
 
     @property
     def instructions(self) -> list[Instruction]:
-        return [item for item in self.items if isinstance(item, Instruction)]
+        return [make_instruction(text) for text in self.instruction_texts()]
 
 
 @dataclass(slots=True)
@@ -51,8 +64,7 @@ class Module:
                 out.append(part)
                 continue
             out.append(part.header)
-            for item in part.items:
-                out.append(item if isinstance(item, str) else item.text)
+            out.extend(part.items)
             out.append("}")
         return "\n".join(out) + "\n"
 
@@ -86,22 +98,14 @@ def parse_module_text(text: str) -> Module:
         i += 1
         while i < n and lines[i] != "}":
             line = lines[i]
-            stripped = line.strip()
-            if not stripped or stripped.startswith(";") or stripped.startswith("#dbg_") or _is_label(stripped):
-                fn.items.append(line)
-                i += 1
-                continue
-            text = line
-            if stripped.startswith(("switch ", "indirectbr ")) and not stripped.endswith("]"):
+            if line.startswith(("  switch ", "  indirectbr ")) and not line.rstrip().endswith("]"):
                 # jump tables continue on the following lines up to the closing "]"
                 while not lines[i].rstrip().endswith("]"):
                     i += 1
                     if i >= n:
-                        raise ModuleTextError(f"unterminated {stripped.split()[0]} in {fn.name}")
-                    text += "\n" + lines[i]
-            result, body = split_result(text)
-            indent = line[: len(line) - len(line.lstrip())]
-            fn.items.append(Instruction(text, result, body, opcode_of(body), indent))
+                        raise ModuleTextError(f"unterminated jump table in {fn.name}")
+                    line += "\n" + lines[i]
+            fn.items.append(line)
             i += 1
         if i >= n:
             raise ModuleTextError(f"function {fn.name} has no closing brace")
@@ -109,8 +113,3 @@ def parse_module_text(text: str) -> Module:
         i += 1
     return Module(parts)
 
-
-def _is_label(stripped: str) -> bool:
-    # `entry:`, `5:`, `"a b":` possibly followed by a `; preds = ...` comment
-    head = stripped.split(";", 1)[0].rstrip()
-    return head.endswith(":") and " " not in head.strip('"') and not head.startswith("%")

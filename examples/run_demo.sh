@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The main job on the bundled example: build ledger.c natively and with mirror-cc, run both, compare,
+# and show what mirror-cc protected. Run through `make demo` (which sets everything up first).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+out=$root/build/demo
+mkdir -p "$out"
+cd "$out"
+
+echo "== build: clang-22 (native) and mirror-cc (mirrored), both -O2"
+clang-22 -O2 "$here/ledger.c" -o ledger-native
+"$root/.venv/bin/mirror-cc" -O2 -DMIRRORED -I"$root/runtime/include" "$here/ledger.c" -o ledger-mirrored
+echo "== run native"
+./ledger-native | tee native.txt
+echo "== run mirrored"
+./ledger-mirrored | tee mirrored.txt
+if diff <(cat native.txt) <(grep -v '^mirror:' mirrored.txt) >/dev/null; then
+  echo "== same output as the native build"
+else
+  echo "== OUTPUT DIFFERS from the native build" >&2
+  exit 1
+fi
+echo "== what mirror-cc instrumented"
+"$root/.venv/bin/mirrorpass" inspect ledger-mirrored

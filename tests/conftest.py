@@ -1,0 +1,23 @@
+"""Shared fixtures: where the tools are, and a skip when clang-22 is missing."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+MIRROR_CC = str(BIN / "mirror-cc")
+MIRRORPASS = str(BIN / "mirrorpass")
+MIRROR_INCLUDE = str(REPO / "runtime" / "include")
+CLANG = shutil.which("clang-22")
+
+
+def pytest_collection_modifyitems(config, items):
+    if CLANG is None:
+        skip = pytest.mark.skip(reason="clang-22 is not installed (run scripts/setup.sh)")
+        for item in items:
+            item.add_marker(skip)
