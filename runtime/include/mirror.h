@@ -18,6 +18,10 @@ extern "C" {
  * restored exactly. p must lie in an application window (any heap, global or stack address does). */
 size_t mirror_diff(const void *p, size_t n);
 
+/* Copy [p, p + n) to its mirror: call it after writes mirror-cc cannot see (inline asm with a
+ * "memory" clobber, uninstrumented code, devices). Afterwards mirror_diff(p, n) is 0. */
+void mirror_sync(const void *p, size_t n);
+
 #ifdef __cplusplus
 }
 #endif
