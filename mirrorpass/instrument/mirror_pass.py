@@ -52,7 +52,17 @@ NO_MIRROR_INTRINSICS = (
     "llvm.lifetime.",
     "llvm.va_end",
     "llvm.stackprotector",
+    "llvm.stacksave",
     "llvm.stackrestore",
+    "llvm.readcyclecounter",
+    "llvm.x86.rdtsc",
+    "llvm.x86.rdtscp",
+    "llvm.x86.rdrand.",
+    "llvm.x86.rdseed.",
+    "llvm.x86.rdpid",
+    "llvm.x86.sse2.clflush",
+    "llvm.x86.clflushopt",
+    "llvm.x86.clwb",
     "llvm.dbg.",
     "llvm.assume",
     "llvm.experimental.noalias.scope.decl",
@@ -134,13 +144,20 @@ def _declarations(module: Module) -> dict[str, str]:
 
 
 def _insert_module_asm(text: str, asm: str) -> str:
-    """Place `module asm` after the target triple line, where LLVM prints module-level asm."""
-    marker = "\ntarget triple = "
-    at = text.find(marker)
-    if at < 0:
-        return asm + text
-    eol = text.find("\n", at + 1)
-    return text[: eol + 1] + asm + text[eol + 1 :]
+    """Place `module asm` after the module's `target ...` lines (LLVM wants those first)."""
+    insert_at = 0
+    pos = 0
+    while pos < len(text):
+        eol = text.find("\n", pos)
+        eol = len(text) if eol < 0 else eol
+        line = text[pos:eol]
+        if line.startswith(("target ", "source_filename", ";")) or not line.strip():
+            if line.startswith(("target ", "source_filename")):
+                insert_at = eol + 1
+            pos = eol + 1
+            continue
+        break
+    return text[:insert_at] + asm + text[insert_at:]
 
 
 class _FunctionRewriter:

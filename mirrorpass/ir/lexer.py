@@ -47,11 +47,11 @@ _TOKEN_RE = re.compile(
   | (?P<global>@""" + _NAME + r""")
   | (?P<metadata>!(?:"(?:[^"\\]|\\.)*"|[-a-zA-Z$._][-a-zA-Z$._0-9\\]*|[0-9]+)?)
   | (?P<attrgroup>\#[0-9]+)
+  | (?P<label>[-a-zA-Z$._0-9]+:|"[^"]*":)
   | (?P<float>-?0x[KLMHR][0-9A-Fa-f]+|-?0x[0-9A-Fa-f]+|[-+]?[0-9]+\.[0-9]*(?:[eE][-+]?[0-9]+)?)
   | (?P<integer>-?[0-9]+|[us]0x[0-9A-Fa-f]+)
   | (?P<string>c?"[^"]*")
   | (?P<ellipsis>\.\.\.)
-  | (?P<label>[-a-zA-Z$._0-9]+:|"[^"]*":)
   | (?P<word>[a-zA-Z_$.][-a-zA-Z$._0-9]*)
   | (?P<punct>[,()\[\]{}<>=*|])
     """,

@@ -98,13 +98,16 @@ def parse_module_text(text: str) -> Module:
         i += 1
         while i < n and lines[i] != "}":
             line = lines[i]
-            if line.startswith(("  switch ", "  indirectbr ")) and not line.rstrip().endswith("]"):
-                # jump tables continue on the following lines up to the closing "]"
-                while not lines[i].rstrip().endswith("]"):
+            if line.startswith(("  switch ", "  indirectbr ")) and "]" not in line:
+                # Jump tables continue on the following lines up to the line that closes them:
+                # "  ]", possibly followed by attachments ("  ], !prof !7", "  ], !dbg !12").
+                while True:
                     i += 1
                     if i >= n:
                         raise ModuleTextError(f"unterminated jump table in {fn.name}")
                     line += "\n" + lines[i]
+                    if lines[i].lstrip().startswith("]"):
+                        break
             fn.items.append(line)
             i += 1
         if i >= n:
