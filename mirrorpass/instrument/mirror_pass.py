@@ -6,14 +6,12 @@ faults exactly where the uninstrumented program would). What is mirrored and how
 
 - `store` (any type): the same store to the mirror address. Volatile native stores get an ordinary
   mirror store: the mirror is memory no device or handler watches.
-- `store atomic`: a `monotonic` atomic mirror store (a plain `mov` on x86).
 - `atomicrmw` add/sub/and/or/xor/max/min/umax/umin: the same operation, `monotonic`, on the mirror.
   These commute, so racing threads leave the mirror equal to native once they are done.
-  `xchg`: an atomic store of the new value. Other operations (nand, fadd, ...): the native word is
-  re-read and stored to the mirror. For both, two threads racing on one word can leave the mirror
-  holding the value of the write that lost the race until the next write to that word.
-- `cmpxchg`: an atomic store of `success ? new : loaded` -- the value the word holds after the
-  operation either way, so a failed exchange also re-synchronises the mirror. Same race window.
+- `store atomic`, `atomicrmw xchg` and the other non-commuting operations (nand, fadd, ...),
+  `cmpxchg`: a call to the runtime's __mirror_sync_atomic, which copies the native word to the
+  mirror until native stayed unchanged across the copy (runtime/atomic_sync.c). Replaying these
+  writes on the mirror would let racing threads leave it stale (seen with a contended CAS loop).
 - memset: the same memset on the mirror. memcpy/memmove (and their .inline forms): a copy from the
   native destination, which after the native copy holds exactly the bytes to mirror, overlap or not.
 - masked store, compress store, scatter, x86 maskstore: the same call on the mirror address(es).
@@ -29,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..ir.instructions import AtomicRMW, Call, parse_atomicrmw, parse_call, parse_cmpxchg, parse_store
+from ..ir.instructions import Call, parse_atomicrmw, parse_call, parse_cmpxchg, parse_store
 from ..ir.module import Function, Instruction, Module, make_instruction, parse_module_text
 from ..ir.operands import Operand, ParseError, pointer_address_space
 from .escape import private_stack_pointers
@@ -39,14 +37,16 @@ from .writes import intrinsic_writes_memory
 
 CONVERGENT_RMW = frozenset("add sub and or xor max min umax umin".split())
 MEMCPY_LIKE = ("llvm.memcpy.", "llvm.memmove.", "llvm.memcpy.inline.")
-REPLAYED_STORE_INTRINSICS = (
-    "llvm.masked.store.",
-    "llvm.masked.compressstore.",
-    "llvm.masked.scatter.",
-    "llvm.x86.avx.maskstore.",
-    "llvm.x86.avx2.maskstore.",
-    "llvm.x86.sse2.maskmov.dqu",
-)
+# Storing intrinsics replayed on the mirror, and which argument is the address. The value operand
+# may itself be a pointer or a vector of pointers (a scatter of pointers), so position decides.
+REPLAYED_STORE_INTRINSICS = {
+    "llvm.masked.store.": 1,
+    "llvm.masked.compressstore.": 1,
+    "llvm.masked.scatter.": 1,
+    "llvm.x86.avx.maskstore.": 0,
+    "llvm.x86.avx2.maskstore.": 0,
+    "llvm.x86.sse2.maskmov.dqu": 2,
+}
 # Intrinsics that write memory but need no mirror: stack bookkeeping and markers.
 NO_MIRROR_INTRINSICS = (
     "llvm.lifetime.",
@@ -87,6 +87,7 @@ NO_MIRROR_INTRINSICS = (
 )
 VA_LIST_BYTES = 24  # x86-64 SysV: { i32, i32, ptr, ptr }
 MEMCPY_DECL = "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1 immarg)"
+SYNC_ATOMIC = "__mirror_sync_atomic"  # runtime/atomic_sync.c
 
 _DBG_RE = re.compile(r",\s*!dbg\s+(![0-9]+)")
 # Instruction lines that can write memory: the only ones the pass parses.
@@ -109,14 +110,18 @@ def instrument_module(text: str, options: PassOptions) -> tuple[str, ModuleRepor
     module = parse_module_text(text)
     report = ModuleReport(options.source, options.addressing.value, options.mode)
     declarations = _declarations(module)
-    needs_memcpy = False
+    needs_memcpy = needs_sync_atomic = False
     for function in module.functions:
-        fn_report, used_memcpy = _instrument_function(function, options, declarations, report.warnings)
-        report.functions.append(fn_report)
-        needs_memcpy |= used_memcpy
+        rewriter = _FunctionRewriter(function, options, declarations, report.warnings)
+        rewriter.run()
+        report.functions.append(rewriter.report)
+        needs_memcpy |= rewriter.used_memcpy
+        needs_sync_atomic |= rewriter.used_sync_atomic
     tail: list[str] = []
     if needs_memcpy and "@llvm.memcpy.p0.p0.i64" not in declarations:
         tail.append(MEMCPY_DECL)
+    if needs_sync_atomic and f"@{SYNC_ATOMIC}" not in declarations:
+        tail.append(f"declare void @{SYNC_ATOMIC}(ptr, i64)")
     if options.addressing is Addressing.SEGMENT and any(sum(f.mirrored.values()) for f in report.functions):
         # Tells the runtime that this program needs the GS base (runtime/init.c checks its address).
         tail.append("@__mirror_uses_gs = weak global i8 1")
@@ -170,6 +175,7 @@ class _FunctionRewriter:
         self.names: NameSource = name_source_for("\n".join(function.items))
         self.private = private_stack_pointers(function)
         self.used_memcpy = False
+        self.used_sync_atomic = False
         self._warned_asm = False
 
     def run(self) -> None:
@@ -223,7 +229,7 @@ class _FunctionRewriter:
         value = store.value.text(attrs=False)
         if store.atomic:
             self.report.mirrored["atomic_store"] += 1
-            lines.append(f"store atomic {value}, {ptr_type} {mirror} monotonic{align}")
+            return self._sync_atomic(store.pointer.value, store.value.type)
         else:
             self.report.mirrored["store"] += 1
             lines.append(f"{plain_store_keyword(self.addressing)} {value}, {ptr_type} {mirror}{align}")
@@ -234,46 +240,28 @@ class _FunctionRewriter:
         if not self._target(rmw.pointer):
             return []
         self.report.mirrored["atomicrmw"] += 1
+        if rmw.operation not in CONVERGENT_RMW:
+            return self._sync_atomic(rmw.pointer.value, rmw.value.type)
         lines, ptr_type, mirror = store_mirror(self.addressing, rmw.pointer.value, self.names)
         align = f", align {rmw.align}" if rmw.align else ""
-        if rmw.operation in CONVERGENT_RMW:
-            lines.append(
-                f"{self.names.fresh()} = atomicrmw {rmw.operation} {ptr_type} {mirror}, "
-                f"{rmw.value.text(attrs=False)} monotonic{align}"
-            )
-        elif rmw.operation == "xchg":
-            lines.append(f"store atomic {rmw.value.text(attrs=False)}, {ptr_type} {mirror} monotonic{align}")
-        else:
-            lines += self._reload_to_mirror(rmw, ptr_type, mirror, align)
+        lines.append(
+            f"{self.names.fresh()} = atomicrmw {rmw.operation} {ptr_type} {mirror}, "
+            f"{rmw.value.text(attrs=False)} monotonic{align}"
+        )
         return lines
-
-    def _reload_to_mirror(self, rmw: AtomicRMW, ptr_type: str, mirror: str, align: str) -> list[str]:
-        current = self.names.fresh()
-        value_type = rmw.value.type
-        return [
-            f"{current} = load atomic {value_type}, ptr {rmw.pointer.value} monotonic{align}",
-            f"store atomic {value_type} {current}, {ptr_type} {mirror} monotonic{align}",
-        ]
 
     def _cmpxchg(self, inst: Instruction) -> list[str]:
         xchg = parse_cmpxchg(inst.body)
         if not self._target(xchg.pointer):
             return []
-        if inst.result is None:
-            raise InstrumentError(f"cmpxchg without a result in {self.function.name}: {inst.body}")
         self.report.mirrored["cmpxchg"] += 1
-        value_type = xchg.new.type
-        pair = f"{{ {value_type}, i1 }}"
-        loaded, ok, final = self.names.fresh(), self.names.fresh(), self.names.fresh()
-        lines, ptr_type, mirror = store_mirror(self.addressing, xchg.pointer.value, self.names)
-        align = f", align {xchg.align}" if xchg.align else ""
-        return [
-            f"{loaded} = extractvalue {pair} {inst.result}, 0",
-            f"{ok} = extractvalue {pair} {inst.result}, 1",
-            f"{final} = select i1 {ok}, {value_type} {xchg.new.value}, {value_type} {loaded}",
-            *lines,
-            f"store atomic {value_type} {final}, {ptr_type} {mirror} monotonic{align}",
-        ]
+        return self._sync_atomic(xchg.pointer.value, xchg.new.type)
+
+    def _sync_atomic(self, pointer: str, value_type: str) -> list[str]:
+        """An atomic write that does not commute: the runtime copies native to mirror until stable."""
+        self.used_sync_atomic = True
+        size = f"ptrtoint (ptr getelementptr ({value_type}, ptr null, i32 1) to i64)"
+        return [f"call void @{SYNC_ATOMIC}(ptr {pointer}, i64 {size})"]
 
     # -- calls -----------------------------------------------------------------------------------
     def _call(self, inst: Instruction) -> list[str]:
@@ -289,8 +277,9 @@ class _FunctionRewriter:
             return self._memset(call)
         if intrinsic.startswith(MEMCPY_LIKE):
             return self._memcpy(call)
-        if intrinsic.startswith(REPLAYED_STORE_INTRINSICS):
-            return self._replay(call)
+        for prefix, address_index in REPLAYED_STORE_INTRINSICS.items():
+            if intrinsic.startswith(prefix):
+                return self._replay(call, address_index)
         if intrinsic.startswith(("llvm.va_start", "llvm.va_copy")):
             return self._copy_object(call.args[0], str(VA_LIST_BYTES), "va_start")
         if intrinsic.startswith(NO_MIRROR_INTRINSICS):
@@ -324,20 +313,15 @@ class _FunctionRewriter:
         lines.append(f"call void {call.callee}({', '.join(args)})")
         return lines
 
-    def _replay(self, call: Call) -> list[str]:
-        """Call a storing intrinsic again with its pointer operand(s) moved to the mirror."""
-        pointer_index = next(
-            (i for i, a in enumerate(call.args) if a.type == "ptr" or a.type.endswith("x ptr>")), None
-        )
-        if pointer_index is None:
-            raise InstrumentError(f"no pointer operand in call to {call.callee}")
-        pointer = call.args[pointer_index]
+    def _replay(self, call: Call, address_index: int) -> list[str]:
+        """Call a storing intrinsic again with its address operand moved to the mirror."""
+        pointer = call.args[address_index]
         if pointer.type == "ptr" and not self._target(pointer):
             return []
         self.report.mirrored["masked"] += 1
         lines, mirror = flat_mirror(pointer.type, pointer.value, self.names)
         args = [a.text() for a in call.args]
-        args[pointer_index] = _with_value(pointer, mirror)
+        args[address_index] = _with_value(pointer, mirror)
         lines.append(f"call void {call.callee}({', '.join(args)})")
         return lines
 
@@ -380,10 +364,3 @@ class _FunctionRewriter:
 def _with_value(operand: Operand, value: str) -> str:
     return " ".join([operand.type, *operand.attrs, value])
 
-
-def _instrument_function(
-    function: Function, options: PassOptions, declarations: dict[str, str], warnings: list[str]
-) -> tuple[FunctionReport, bool]:
-    rewriter = _FunctionRewriter(function, options, declarations, warnings)
-    rewriter.run()
-    return rewriter.report, rewriter.used_memcpy
