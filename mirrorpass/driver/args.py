@@ -83,6 +83,7 @@ class Invocation:
     addressing: Addressing = Addressing.SEGMENT
     mode: Mode = Mode.ALL
     emit_llvm: bool = False
+    route_libc: bool = True
     debug: bool = False
     links_executable: bool = True  # false for -shared and -r
     warnings: list[str] = field(default_factory=list)
@@ -215,5 +216,12 @@ def _mirror_option(inv: Invocation, arg: str) -> None:
             inv.mode = Mode(value)
         except ValueError:
             raise MirrorError(f"invalid value '{value}' in '{arg}'; use all or off") from None
+    elif name == "-fmirror-libc":
+        if value not in ("wrap", "direct"):
+            raise MirrorError(f"invalid value '{value}' in '{arg}'; use wrap or direct")
+        inv.route_libc = value == "wrap"
     else:
-        raise MirrorError(f"unknown option '{arg}'; mirror-cc knows -fmirror-addressing=segment|offset and -fmirror-mode=all|off")
+        raise MirrorError(
+            f"unknown option '{arg}'; mirror-cc knows -fmirror-addressing=segment|offset, "
+            "-fmirror-mode=all|off and -fmirror-libc=wrap|direct"
+        )

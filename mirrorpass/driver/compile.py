@@ -89,7 +89,7 @@ def compile_source(inv: Invocation, source: Input, output: str, workdir: Path, e
         verified = pool.submit(lower.parse_ir, text, f"{source.path} as emitted by clang")
         try:
             new_text, report = instrument_module(
-                text, PassOptions(addressing=inv.addressing, source=source.path, mode=inv.mode.value)
+                text, PassOptions(addressing=inv.addressing, source=source.path, mode=inv.mode.value, route_libc=inv.route_libc)
             )
         except InstrumentError as exc:
             raise CompileError(f"{source.path}: cannot instrument: {exc}") from exc

@@ -31,6 +31,7 @@ from ..ir.instructions import Call, parse_atomicrmw, parse_call, parse_cmpxchg, 
 from ..ir.module import Function, Instruction, Module, make_instruction, parse_module_text
 from ..ir.operands import Operand, ParseError, pointer_address_space
 from .escape import private_stack_pointers
+from .routes import route_calls
 from .manifest import FunctionReport, ModuleReport, manifest_module_asm
 from .shapes import Addressing, NameSource, flat_mirror, name_source_for, plain_store_keyword, store_mirror
 from .writes import intrinsic_writes_memory
@@ -103,10 +104,13 @@ class PassOptions:
     addressing: Addressing = Addressing.SEGMENT
     source: str = "<module>"
     mode: str = "all"
+    route_libc: bool = True  # rename calls listed in runtime/routes.h to the runtime's __mirror_ functions
 
 
 def instrument_module(text: str, options: PassOptions) -> tuple[str, ModuleReport]:
     """Insert mirror writes into the module; return the new text and what was done."""
+    if options.route_libc:
+        text, _ = route_calls(text)
     module = parse_module_text(text)
     report = ModuleReport(options.source, options.addressing.value, options.mode)
     declarations = _declarations(module)

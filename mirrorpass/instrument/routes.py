@@ -1,0 +1,44 @@
+"""Routing libc calls of instrumented code to the runtime: `@malloc` becomes `@__mirror_malloc`.
+
+The list lives in runtime/routes.h (one `MIRROR_ROUTE(name)` per function), next to the C code that
+defines the routed functions. Renaming the symbol everywhere in the module -- declaration, calls and
+address-taken uses such as `ptr @malloc` in a table of function pointers -- sends every path of the
+instrumented code through the runtime, while libc and uninstrumented libraries keep calling libc.
+A module that defines one of these functions itself keeps its own.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from ..layout import RUNTIME_DIR
+
+ROUTES_HEADER = RUNTIME_DIR / "routes.h"
+ROUTE_PREFIX = "__mirror_"
+
+
+@functools.cache
+def routed_functions() -> tuple[str, ...]:
+    return tuple(re.findall(r"^MIRROR_ROUTE\((\w+)\)", ROUTES_HEADER.read_text(), re.M))
+
+
+@functools.cache
+def _reference_re(names: tuple[str, ...]) -> re.Pattern:
+    alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+    return re.compile(rf"@({alternatives})(?![-a-zA-Z$._0-9])")
+
+
+def route_calls(text: str) -> tuple[str, list[str]]:
+    """Rename references to routed libc functions; returns the new text and the names routed."""
+    pattern = _reference_re(routed_functions())
+    present = set(pattern.findall(text))
+    if not present:
+        return text, []
+    defined = {name for name in present if re.search(rf"^define [^\n]*@{re.escape(name)}\(", text, re.M)}
+    routed = sorted(present - defined)
+    if not routed:
+        return text, []
+    routed_set = set(routed)
+    text = pattern.sub(lambda m: f"@{ROUTE_PREFIX}{m.group(1)}" if m.group(1) in routed_set else m.group(0), text)
+    return text, routed
