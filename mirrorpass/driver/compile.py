@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +74,7 @@ def compile_source(inv: Invocation, source: Input, output: str, workdir: Path, e
     start = time.perf_counter()
     if source.effective_lang == "ir":
         text = read_ir(source.path)
+        lower.parse_ir(text, source.path)  # a user's IR file: report its own errors first
     else:
         ir_path = workdir / (Path(source.path).stem + ".ll")
         code = emit_ir(inv, source, inv.flags() + extra_flags, ir_path, output)
@@ -83,21 +83,23 @@ def compile_source(inv: Invocation, source: Input, output: str, workdir: Path, e
         text = ir_path.read_text(encoding="utf-8", errors="surrogateescape")
     start = timings.record("clang", start)
 
-    # Verifying clang's module runs in a second thread while the pass rewrites the text: llvmlite
-    # calls release the GIL, so on two cores the check costs no wall time.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        verified = pool.submit(lower.parse_ir, text, f"{source.path} as emitted by clang")
-        try:
-            new_text, report = instrument_module(
-                text, PassOptions(addressing=inv.addressing, source=source.path, mode=inv.mode.value, route_libc=inv.route_libc)
-            )
-        except InstrumentError as exc:
-            raise CompileError(f"{source.path}: cannot instrument: {exc}") from exc
-        start = timings.record("instrument", start)
-        verified.result()
-    start = timings.record("verify-input", start)
-    module = lower.parse_ir(new_text, f"{source.path} after instrumentation")
-    start = timings.record("reparse", start)
+    try:
+        new_text, report = instrument_module(
+            text,
+            PassOptions(
+                addressing=inv.addressing, source=source.path, mode=inv.mode.value, route_libc=inv.route_libc
+            ),
+        )
+    except InstrumentError as exc:
+        raise CompileError(f"{source.path}: cannot instrument: {exc}") from exc
+    start = timings.record("instrument", start)
+    try:
+        module = lower.parse_ir(new_text, f"{source.path} after instrumentation")
+    except lower.LoweringError:
+        # Whose IR is it? Verifying clang's module only now keeps the common path at one parse.
+        lower.parse_ir(text, f"{source.path} as emitted by clang")
+        raise
+    start = timings.record("parse+verify", start)
 
     if inv.emit_llvm:
         data = new_text.encode("utf-8", errors="surrogateescape") if inv.action is Action.ASSEMBLY else lower.emit_bitcode(module)

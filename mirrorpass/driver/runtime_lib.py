@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import fcntl
 import subprocess
+import sys
+from pathlib import Path
 
 from ..errors import MirrorError
 from ..layout import RUNTIME_DIR
@@ -15,13 +17,16 @@ from ..toolchain import clang_path
 
 ARCHIVE = RUNTIME_DIR / "build" / "libmirror_rt.a"
 INCLUDE_DIR = RUNTIME_DIR / "include"
+# The heap is compiled by mirror-cc itself: the one installed next to this interpreter.
+MIRROR_CC = Path(sys.executable).parent / "mirror-cc"
 
 
 def _stale() -> bool:
     if not ARCHIVE.exists():
         return True
     built = ARCHIVE.stat().st_mtime
-    sources = [*RUNTIME_DIR.glob("*.c"), *RUNTIME_DIR.glob("*.h"), *INCLUDE_DIR.glob("*.h"), RUNTIME_DIR / "Makefile"]
+    sources = [*RUNTIME_DIR.glob("*.[ch]"), *RUNTIME_DIR.glob("heap/*.[ch]"), *INCLUDE_DIR.glob("*.h"),
+               RUNTIME_DIR / "Makefile"]
     return any(src.stat().st_mtime > built for src in sources if src.exists())
 
 
@@ -33,7 +38,9 @@ def runtime_archive() -> str:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _stale():
             proc = subprocess.run(
-                ["make", "-s", "-C", str(RUNTIME_DIR), f"CC={clang_path()}"], capture_output=True, text=True
+                ["make", "-s", "-C", str(RUNTIME_DIR), f"CC={clang_path()}", f"MIRROR_CC={MIRROR_CC}"],
+                capture_output=True,
+                text=True,
             )
             if proc.returncode != 0:
                 tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
