@@ -5,7 +5,9 @@
  * executable). In order it: checks that every mapping lies in an application window, since anything
  * outside has no mirror; reserves both mirror windows; points the GS base at the mirror for
  * segment-mode stores; copies the executable's writable data into its mirror, since the loader and the
- * kernel wrote it without mirroring. Each failure prints one line saying what to change, then exits:
+ * kernel wrote it without mirroring; then enters that data into the protected domain (globals.c) and
+ * arranges the exit-time reports. The options (MIRROR_OPTIONS, flags.c) are read before anything else.
+ * Each failure prints one line saying what to change, then exits:
  * running on would silently leave memory unprotected. Nothing here mallocs or uses stdio; scratch
  * space is in `_mirror_state`.
  */
@@ -402,17 +404,34 @@ static void seed_executable_data(const struct executable *exe)
 
 /* ---- Entry --------------------------------------------------------------------------------------------- */
 
+/* getenv does not work yet when .preinit_array runs from the dynamic loader: libc's environ is set
+ * later. The loader passes the environment to the entry, so start-up reads it from there. */
+const char *_mirror_startup_getenv(const char *name)
+{
+    size_t len = strlen(name);
+    for (char **entry = _mirror_state.envp; entry != NULL && *entry != NULL; entry++)
+        if (strncmp(*entry, name, len) == 0 && (*entry)[len] == '=')
+            return *entry + len + 1;
+    return NULL;
+}
+
 static void mirror_init(int argc, char **argv, char **envp)
 {
     (void)argc;
     (void)argv;
-    (void)envp;
+    _mirror_state.envp = envp;
+    _mirror_flags_parse();
+    _mirror_log_open();
     struct executable exe = find_executable();
     check_layout(&exe);
     reserve_mirror_window(MIRROR_APP1_START, MIRROR_APP1_END);
     reserve_mirror_window(MIRROR_APP2_START, MIRROR_APP2_END);
     set_gs_base();
     seed_executable_data(&exe);
+    _mirror_domain_init();
+    _mirror_globals_register(exe.load_bias, exe.phdr, exe.phnum);
+    _mirror_signal_init();
+    _mirror_exit_init();
     _mirror_state.initialized = true;
 }
 

@@ -2,29 +2,35 @@
  *
  * Messages can be printed from a SIGBUS handler, while malloc's or stdio's locks may be held, so this is
  * a small printf of its own: it formats into a stack buffer and hands the whole line to one write(2) on
- * fd 2. One write keeps a line whole when several threads report at once. Nothing here allocates, takes
- * a lock or touches stdio, and errno is preserved, which is what async-signal safety requires.
+ * the log's descriptor (stderr, or log_path.<pid>). One write keeps a line whole when several threads
+ * report at once. Nothing here allocates, takes a lock or touches stdio, and errno is preserved, which
+ * is what async-signal safety requires (reopening the log after fork uses open(2), which is safe too).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <stdarg.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "sys.h"
 
 #define MESSAGE_PREFIX "mirrorpass: "
 #define MESSAGE_CAPACITY 512
 
-/* A line under construction. Invariant: len <= MESSAGE_CAPACITY; truncated once a character was
- * dropped for lack of room. The extra bytes hold the "...\n" that ends every line. */
+/* Text under construction in a buffer of capacity bytes. Invariant: len <= capacity; truncated once a
+ * character was dropped for lack of room. */
 struct message {
-    char text[MESSAGE_CAPACITY + sizeof "...\n"];
+    char *text;
+    size_t capacity;
     size_t len;
     bool truncated;
 };
 
 static void put_char(struct message *m, char c)
 {
-    if (m->len < MESSAGE_CAPACITY)
+    if (m->len < m->capacity)
         m->text[m->len++] = c;
     else
         m->truncated = true;
@@ -126,8 +132,8 @@ static void put_formatted(struct message *m, const char *format, va_list args)
 static void write_all(int fd, const char *data, size_t len)
 {
     while (len > 0) {
-        ssize_t written = write(fd, data, len);
-        if (written < 0 && errno == EINTR)
+        long written = _mirror_sys_write(fd, data, len); /* raw: no PLT, no errno (see sys.h) */
+        if (written == -EINTR)
             continue;
         if (written <= 0)
             return; /* nowhere left to report to */
@@ -136,22 +142,86 @@ static void write_all(int fd, const char *data, size_t len)
     }
 }
 
+/* ---- Where messages go --------------------------------------------------------------------------------- */
+
+/* The log: fd is where lines go; pid is the process that opened it (0 for stderr/stdout, which a forked
+ * child shares). A child's first message reopens log_path with its own pid, as ASan's log_path does. */
+static struct {
+    int fd;
+    int pid;
+} log_target MIRROR_RT_STATE = {STDERR_FILENO, 0};
+
+static int open_log_file(int pid)
+{
+    char path[4200];
+    size_t len = _mirror_format(path, sizeof path, "%s.%d", _mirror_flags.log_path, pid);
+    if (len + 1 >= sizeof path)
+        return -1;
+    return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+}
+
+void _mirror_log_open(void)
+{
+    const char *path = _mirror_flags.log_path;
+    if (path == NULL || strcmp(path, "stderr") == 0)
+        return;
+    if (strcmp(path, "stdout") == 0) {
+        log_target.fd = STDOUT_FILENO;
+        return;
+    }
+    int pid = getpid();
+    int fd = open_log_file(pid);
+    if (fd < 0)
+        _mirror_fatal("cannot open the log file %s.%d (errno %d); check that the directory of "
+                      "log_path exists and is writable",
+                      path, pid, errno);
+    log_target.fd = fd;
+    log_target.pid = pid;
+}
+
+/* The descriptor for this process. After fork the child opens its own file; two threads of a fresh
+ * child racing here both open it (O_APPEND keeps their lines whole) and one descriptor leaks: harmless.
+ * The parent's descriptor is never closed here, since another thread may be writing to it. */
+static int log_fd(void)
+{
+    int pid = __atomic_load_n(&log_target.pid, __ATOMIC_ACQUIRE);
+    int self = (int)_mirror_syscall6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    if (pid == 0 || pid == self)
+        return __atomic_load_n(&log_target.fd, __ATOMIC_RELAXED);
+    int fd = open_log_file(self);
+    if (fd < 0)
+        fd = STDERR_FILENO; /* say it somewhere rather than nowhere */
+    __atomic_store_n(&log_target.fd, fd, __ATOMIC_RELAXED);
+    __atomic_store_n(&log_target.pid, getpid(), __ATOMIC_RELEASE);
+    return fd;
+}
+
 static void report(const char *format, va_list args)
 {
-    int saved_errno = errno;
-    struct message m = {.len = 0, .truncated = false};
+    /* The extra bytes hold the "...\n" that ends a cut line. */
+    char text[MESSAGE_CAPACITY + sizeof "...\n"];
+    struct message m = {.text = text, .capacity = MESSAGE_CAPACITY};
     put_string(&m, MESSAGE_PREFIX);
     put_formatted(&m, format, args);
     if (m.truncated)
         for (int i = 0; i < 3; i++)
             m.text[m.len++] = '.';
     m.text[m.len++] = '\n';
-    write_all(STDERR_FILENO, m.text, m.len);
-    errno = saved_errno;
+    write_all(log_fd(), m.text, m.len);
 }
 
 void _mirror_report(const char *format, ...)
 {
+    va_list args;
+    va_start(args, format);
+    report(format, args);
+    va_end(args);
+}
+
+void _mirror_verbose(int level, const char *format, ...)
+{
+    if (_mirror_flags.verbosity < level)
+        return;
     va_list args;
     va_start(args, format);
     report(format, args);
@@ -165,4 +235,68 @@ _Noreturn void _mirror_fatal(const char *format, ...)
     report(format, args);
     va_end(args);
     _exit(1);
+}
+
+size_t _mirror_format(char *buffer, size_t capacity, const char *format, ...)
+{
+    if (capacity == 0)
+        return 0;
+    struct message m = {.text = buffer, .capacity = capacity - 1};
+    va_list args;
+    va_start(args, format);
+    put_formatted(&m, format, args);
+    va_end(args);
+    buffer[m.len] = '\0';
+    return m.len;
+}
+
+/* The mapping of /proc/self/maps that contains addr, by name: "[stack]", a file path, "anonymous
+ * memory"; "unmapped memory" when none does. Async-signal-safe: open/read into stack buffers. */
+void _mirror_mapping_info(uintptr_t addr, char *out, size_t capacity, int *prot)
+{
+    _mirror_format(out, capacity, "unmapped memory");
+    int fd = (int)_mirror_sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    char chunk[2048], line[512];
+    size_t len = 0;
+    long got;
+    bool found = false;
+    while (!found && (got = _mirror_sys_read(fd, chunk, sizeof chunk)) > 0) {
+        for (long i = 0; i < got && !found; i++) {
+            if (chunk[i] != '\n') {
+                if (len < sizeof line - 1)
+                    line[len++] = chunk[i];
+                continue;
+            }
+            line[len] = '\0';
+            len = 0;
+            char *c = line;
+            uintptr_t start = 0, end = 0;
+            for (; *c && *c != '-'; c++)
+                start = start * 16 + (uintptr_t)(*c <= '9' ? *c - '0' : (*c | 0x20) - 'a' + 10);
+            for (c += *c == '-'; *c && *c != ' '; c++)
+                end = end * 16 + (uintptr_t)(*c <= '9' ? *c - '0' : (*c | 0x20) - 'a' + 10);
+            if (addr < start || addr >= end)
+                continue;
+            found = true;
+            if (prot && c[0] == ' ' && c[1] && c[2] && c[3])
+                *prot = (c[1] == 'r' ? PROT_READ : 0) | (c[2] == 'w' ? PROT_WRITE : 0) | (c[3] == 'x' ? PROT_EXEC : 0);
+            for (int field = 0; field < 4 && *c; field++) { /* perms offset dev inode; then the name */
+                while (*c == ' ')
+                    c++;
+                while (*c && *c != ' ')
+                    c++;
+            }
+            while (*c == ' ')
+                c++;
+            _mirror_format(out, capacity, "%s", *c ? c : "anonymous memory");
+        }
+    }
+    _mirror_sys_close(fd);
+}
+
+void _mirror_mapping_name(uintptr_t addr, char *out, size_t capacity)
+{
+    _mirror_mapping_info(addr, out, capacity, NULL);
 }

@@ -21,6 +21,7 @@ from ..instrument.manifest import ModuleReport
 from ..instrument.mirror_pass import InstrumentError, PassOptions, instrument_module
 from ..toolchain import clang_path
 from .args import Action, Input, Invocation
+from .build_log import logged_compile
 
 ENV_TIMINGS = "MIRRORPASS_TIMINGS"
 
@@ -70,6 +71,12 @@ def read_ir(path: str) -> str:
 
 def compile_source(inv: Invocation, source: Input, output: str, workdir: Path, extra_flags: list[str]) -> ModuleReport:
     """Compile one instrumented input to `output` (object, assembly or IR, by inv.action)."""
+    with logged_compile(inv, source.path, output) as outcome:
+        outcome.report = _compile_source(inv, source, output, workdir, extra_flags)
+    return outcome.report
+
+
+def _compile_source(inv: Invocation, source: Input, output: str, workdir: Path, extra_flags: list[str]) -> ModuleReport:
     timings = Timings()
     start = time.perf_counter()
     if source.effective_lang == "ir":

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from ..toolchain import check_versions, clang_path
 from .args import Action, Input, Invocation, parse_args
+from .build_log import log_link
 from .compile import compile_source
-from .runtime_lib import runtime_link_args
+from .runtime_lib import EAGER_BINDING, runtime_link_args
 
 
 def run(argv: list[str]) -> int:
@@ -75,9 +76,19 @@ def _compile_and_link(inv: Invocation, workdir: Path) -> int:
         # clang treats an input after `-x c` as C source; our objects must be taken as objects.
         link_args = _without_language_flags(link_args, inv)
         link_args.insert(0, "-Qunused-arguments")
+    if not _asks_lazy_binding(link_args):
+        link_args.append(EAGER_BINDING)
     if inv.links_executable:
         link_args += runtime_link_args()
-    return _exec_clang(link_args)
+    code = _exec_clang(link_args)
+    log_link(inv, code)
+    return code
+
+
+def _asks_lazy_binding(args: list[str]) -> bool:
+    """The user linked with -z lazy (then lazily bound GOT slots stay outside the protected domain)."""
+    joined = " ".join(args)
+    return "-z,lazy" in joined or "-z lazy" in joined or "-zlazy" in joined
 
 
 def _without_language_flags(args: list[str], inv: Invocation) -> list[str]:

@@ -25,8 +25,9 @@ def _stale() -> bool:
     if not ARCHIVE.exists():
         return True
     built = ARCHIVE.stat().st_mtime
-    sources = [*RUNTIME_DIR.glob("*.[ch]"), *RUNTIME_DIR.glob("heap/*.[ch]"), *INCLUDE_DIR.glob("*.h"),
-               RUNTIME_DIR / "Makefile"]
+    # *.inc: the option and statistics tables (flags.inc, stats.inc).
+    sources = [*RUNTIME_DIR.glob("*.[ch]"), *RUNTIME_DIR.glob("*.inc"), *RUNTIME_DIR.glob("heap/*.[ch]"),
+               *INCLUDE_DIR.glob("*.h"), RUNTIME_DIR / "Makefile"]
     return any(src.stat().st_mtime > built for src in sources if src.exists())
 
 
@@ -51,3 +52,8 @@ def runtime_archive() -> str:
 def runtime_link_args() -> list[str]:
     """Linker arguments that pull the whole runtime in (its start-up code is reached by no symbol)."""
     return [f"-Wl,--push-state,--whole-archive,{runtime_archive()},--pop-state"]
+
+
+# Bind every symbol at load time: the dynamic loader then writes the GOT before start-up seeds the
+# mirror (lazy binding would write it later, unmirrored), and the GOT becomes read-only (full RELRO).
+EAGER_BINDING = "-Wl,-z,now"

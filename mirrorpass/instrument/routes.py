@@ -4,7 +4,8 @@ The list lives in runtime/routes.h (one `MIRROR_ROUTE(name)` per function), next
 defines the routed functions. Renaming the symbol everywhere in the module -- declaration, calls and
 address-taken uses such as `ptr @malloc` in a table of function pointers -- sends every path of the
 instrumented code through the runtime, while libc and uninstrumented libraries keep calling libc.
-A module that defines one of these functions itself keeps its own.
+A module that defines one of these functions itself keeps its own, and a name the module uses for a
+global variable (`int times;`, `extern int stat;`) is not a call to libc: it is left alone too.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ def routed_functions() -> tuple[str, ...]:
     return tuple(re.findall(r"^MIRROR_ROUTE\((\w+)\)", ROUTES_HEADER.read_text(), re.M))
 
 
+# Functions the module defines, and global variables it defines or declares: names that are its own.
+_DEFINED_RE = re.compile(r"^(?:define [^\n]*?@([-a-zA-Z$._0-9]+)\(|@([-a-zA-Z$._0-9]+) = )", re.M)
+
+
 @functools.cache
 def _reference_re(names: tuple[str, ...]) -> re.Pattern:
     alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
@@ -35,7 +40,7 @@ def route_calls(text: str) -> tuple[str, list[str]]:
     present = set(pattern.findall(text))
     if not present:
         return text, []
-    defined = {name for name in present if re.search(rf"^define [^\n]*@{re.escape(name)}\(", text, re.M)}
+    defined = {a or b for a, b in _DEFINED_RE.findall(text)} & present
     routed = sorted(present - defined)
     if not routed:
         return text, []

@@ -22,6 +22,29 @@ size_t mirror_diff(const void *p, size_t n);
  * "memory" clobber, uninstrumented code, devices). Afterwards mirror_diff(p, n) is 0. */
 void mirror_sync(const void *p, size_t n);
 
+/* Add [p, p + n) to the protected domain: memory the program mapped itself (mmap, shared memory) whose
+ * pages may then be rebuilt from the mirror. Copies the range to its mirror first, so nothing may write
+ * it from another thread meanwhile. Returns 0, or -1 with errno EINVAL (empty, or outside the
+ * application windows), EEXIST (overlaps a protected range) or ENOMEM (the registry is full). */
+int mirror_register(void *p, size_t n);
+
+/* Take the region registered at p out of the protected domain (before unmapping it). Returns 0, or -1
+ * with errno ENOENT when no region was registered at p. */
+int mirror_unregister(void *p);
+
+/* Compare every resident page of the protected domain with its mirror. Prints one line per divergent
+ * run (address range, byte count, the global's symbol or "heap" or the registered region; at most 20
+ * lines, then how many more) and a summary when anything diverged. Returns the number of divergent
+ * bytes: 0 means every protected page could be rebuilt exactly. Call it at a quiet point: writes by
+ * other threads during the audit can show up as divergence. */
+size_t mirror_audit(void);
+
+/* Lose the page holding addr, as an uncorrectable memory error would: its content is gone and the
+ * next access raises SIGBUS, which the runtime handles like a real one (restored from the mirror when
+ * the page is protected; otherwise reported, then the default action). For tests and demonstrations.
+ * Returns 0, or -1 with errno set. */
+int mirror_inject_error(void *addr);
+
 #ifdef __cplusplus
 }
 #endif

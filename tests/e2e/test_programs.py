@@ -58,16 +58,10 @@ def _cpu_flags() -> set[str]:
 # -march=native emits masked scatters only with AVX-512.
 HAS_AVX512 = "avx512f" in _cpu_flags()
 
-CALLOC_FOLD = (
-    "known gap until the mirrored heap (issue 3): LLVM folds malloc + "
-    "memset(0) into calloc before the mirror pass runs; glibc's calloc clears reused chunks unmirrored"
-)
-
-# (program, opt id) -> (reason, condition). Applies to both addressing modes.
-KNOWN_BUGS: dict[tuple[str, str], tuple[str, bool]] = {
-    ("zeroed_alloc", "O2"): (CALLOC_FOLD, True),
-    ("zeroed_alloc", "O3-native"): (CALLOC_FOLD, True),
-}
+# (program, opt id) -> (reason, condition) for known mirror-cc bugs; applies to both addressing modes.
+# zeroed_alloc is the regression test for malloc + memset(0) folded into a libc calloc call before the
+# pass ran (libc cleared reused chunks unmirrored); calloc is now served by the mirrored heap.
+KNOWN_BUGS: dict[tuple[str, str], tuple[str, bool]] = {}
 
 PROGRAM_NAMES = sorted(p.stem for p in PROGRAMS.glob("*.c"))
 

@@ -512,10 +512,10 @@ def test_report_counts_match_the_inserted_writes(clang_ir, name, source, flags, 
     mirrored = sum(sum(f.as_json()["mirrored_by_kind"].values()) for f in report.functions)
     assert mirrored == mirror_writes(out) > 0
     assert [f.name for f in report.functions] == [f.name[1:] for f in parse_module_text(text).functions]
-    # the native instructions are all still there, in order
+    # the native instructions are all still there, in order (calls to routed libc functions renamed)
     native = [i.text for f in parse_module_text(text).functions for i in f.instructions]
     kept = [
-        i.text
+        re.sub(r"@__mirror_(\w+)\(", r"@\1(", i.text)
         for f in parse_module_text(out).functions
         for i in f.instructions
         if ".mirror" not in i.text and "@__mirror_sync_atomic(" not in i.text

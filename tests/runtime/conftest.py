@@ -1,14 +1,16 @@
 """Fixtures for the runtime tests: build the runtime once, then compile small C programs against it.
 
-The programs in programs/ are built by plain clang-22 and linked with the runtime exactly as mirror-cc
-links it (whole-archive), then run as real processes; the tests assert on their output and exit code.
-Plain clang cannot instrument, so the programs write the mirror by hand (programs/mirror_test.h).
+The programs in programs/ are built either by plain clang-22, linked with the runtime exactly as mirror-cc
+links it (whole-archive; `build`), or by mirror-cc itself (`mirror_build`), then run as real processes;
+the tests assert on their output and exit code. Plain clang cannot instrument, so the programs it builds
+write the mirror by hand (programs/mirror_test.h).
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -68,6 +70,44 @@ def build(runtime_archive: Path, tmp_path: Path) -> Build:
         command += ["-lpthread", "-ldl"]
         result = subprocess.run(command, capture_output=True, text=True)
         assert result.returncode == 0, f"{' '.join(command)}\n{result.stderr}"
+        return out
+
+    return _build
+
+
+# mirror-cc next to this interpreter (the checkout's .venv): it instruments the program and links the
+# runtime it finds in runtime/build, which the runtime_archive fixture has just brought up to date.
+MIRROR_CC = Path(sys.executable).parent / "mirror-cc"
+
+
+@pytest.fixture(scope="session")
+def mirror_build(runtime_archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """mirror_build("prog.c", cflags=..., ldflags=...) -> path of the binary, built by mirror-cc -O2.
+
+    Like the programs users build: every store instrumented, the runtime linked by mirror-cc itself.
+    Programs may include internal.h (the runtime's directory is on the include path) for white-box
+    checks. Built once per session for each (sources, flags); tests only run them.
+    """
+    if not MIRROR_CC.exists():
+        pytest.skip(f"{MIRROR_CC} is missing (run scripts/setup.sh)")
+    out_dir = tmp_path_factory.mktemp("mirror_programs")
+    built: dict[tuple, Path] = {}
+
+    def _build(*sources: str, output: str | None = None, cflags: Sequence[str] = (),
+               ldflags: Sequence[str] = ()) -> Path:
+        key = (sources, output, tuple(cflags), tuple(ldflags))
+        if key in built:
+            return built[key]
+        out = out_dir / (output or Path(sources[0]).stem + f"-{len(built)}")
+        command = [str(MIRROR_CC), "-O2", "-g", "-Wall", "-std=gnu11", "-pthread"]
+        command += ["-I", str(RUNTIME / "include"), "-I", str(RUNTIME), "-I", str(PROGRAMS)]
+        command += list(cflags)
+        command += [str(PROGRAMS / s) for s in sources]
+        command += ["-o", str(out)]
+        command += list(ldflags)
+        result = subprocess.run(command, capture_output=True, text=True)
+        assert result.returncode == 0, f"{' '.join(command)}\n{result.stderr}"
+        built[key] = out
         return out
 
     return _build

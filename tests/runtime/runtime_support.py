@@ -76,3 +76,32 @@ def assert_one_line_fatal(result: subprocess.CompletedProcess, *fragments: str) 
     for fragment in fragments:
         assert fragment in line, f"{fragment!r} missing from: {line}"
     return line
+
+
+FLAGS_TABLE = Path(__file__).resolve().parents[2] / "runtime" / "flags.inc"
+STATS_TABLE = Path(__file__).resolve().parents[2] / "runtime" / "stats.inc"
+
+
+def option_table() -> dict[str, dict[str, str]]:
+    """The options of runtime/flags.inc, the single table the runtime generates its parser from:
+    name -> {"type": "BOOL" | "INT(0, 3)" | "PATH" | 'CHOICE("a|b")', "default": ..., "help": ...}."""
+    table = {}
+    for match in re.finditer(
+        r'^MIRROR_FLAG\(\s*(BOOL|PATH|INT\(\s*-?\d+,\s*-?\d+\)|CHOICE\("[\w|]+"\))\s*,\s*(\w+)\s*,\s*([^,]+?)\s*,\s*"(.*)"\)\s*$',
+        FLAGS_TABLE.read_text(),
+        re.MULTILINE,
+    ):
+        kind, name, default, help_text = match.groups()
+        table[name] = {"type": kind, "default": default, "help": help_text}
+    return table
+
+
+def stat_names() -> list[str]:
+    """The statistics of runtime/stats.inc, in table order."""
+    return re.findall(r"^MIRROR_STAT\((\w+),", STATS_TABLE.read_text(), re.MULTILINE)
+
+
+def runtime_lines(stderr: str) -> list[str]:
+    """The runtime's messages, without the 'mirrorpass: ' prefix."""
+    prefix = "mirrorpass: "
+    return [line[len(prefix):] for line in stderr.splitlines() if line.startswith(prefix)]

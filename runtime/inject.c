@@ -1,0 +1,254 @@
+/* inject.c — losing pages on purpose, through the same signal path as a real memory error, and the
+ * table of lost pages that the SIGBUS handler shares with it.
+ *
+ * Injection replaces a page by a MAP_SHARED mapping of an empty memfd: the page's content is gone and
+ * the next access raises a genuine SIGBUS (BUS_ADRERR, the access is past the end of the file), the way
+ * a poisoned page raises BUS_MCEERR_AR. The page is entered in the lost-page table first, so the
+ * handler can tell an injected loss from an ordinary BUS_ADRERR (a truncated file of the program's).
+ *
+ * The table also keeps several threads from repairing one page twice: the first to fault claims it
+ * (LOST -> REPAIRING), the others wait until it is REPAIRED and simply retry their access. A page
+ * repaired within the last STRAGGLER_NS is taken as a straggler's late signal, not a new loss.
+ *
+ * With inject_count > 0 a runtime thread loses inject_count pages of inject_target, one every
+ * inject_interval_ms (pseudo-random, seeded by inject_seed), among the resident pages of the protected
+ * domain (heap, globals) or their mirror (mirror).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "sys.h"
+#include "mirror.h"
+
+#define LOST_TABLE_SIZE 256
+#define STRAGGLER_NS (200UL * 1000 * 1000)
+
+enum { SLOT_EMPTY, SLOT_LOST, SLOT_REPAIRING, SLOT_REPAIRED };
+
+struct lost_page {
+    uintptr_t page;
+    int state;
+    uint64_t repaired_at_ns;
+    char name[96]; /* injected pages: what the page belonged to, before the memfd replaced it */
+    int prot;      /* injected pages: its protection then (RELRO pages are read-only) */
+};
+
+static struct {
+    struct lost_page table[LOST_TABLE_SIZE];
+    int memfd;         /* the empty file every injected page maps; -1 until first use */
+    uint64_t rng;      /* xorshift state for the injector */
+    pthread_t injector;
+} inject MIRROR_RT_STATE = {.memfd = -1};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    _mirror_sys_clock_gettime(CLOCK_MONOTONIC, &ts); /* raw: the signal path calls this */
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- the lost-page table (async-signal-safe, lock-free) ------------------------------------------------ */
+
+static struct lost_page *find(uintptr_t page)
+{
+    for (int i = 0; i < LOST_TABLE_SIZE; i++)
+        if (__atomic_load_n(&inject.table[i].page, __ATOMIC_ACQUIRE) == page &&
+            __atomic_load_n(&inject.table[i].state, __ATOMIC_ACQUIRE) != SLOT_EMPTY)
+            return &inject.table[i];
+    return NULL;
+}
+
+/* Enter page in state `state`; reuses the oldest repaired slot when the table is full. */
+static struct lost_page *enter(uintptr_t page, int state)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < LOST_TABLE_SIZE; i++) {
+            struct lost_page *slot = &inject.table[i];
+            int expected = pass == 0 ? SLOT_EMPTY : SLOT_REPAIRED;
+            if (__atomic_compare_exchange_n(&slot->state, &expected, SLOT_REPAIRING, false, __ATOMIC_ACQ_REL,
+                                            __ATOMIC_RELAXED)) {
+                __atomic_store_n(&slot->page, page, __ATOMIC_RELEASE);
+                __atomic_store_n(&slot->state, state, __ATOMIC_RELEASE);
+                return slot;
+            }
+        }
+    return NULL;
+}
+
+enum _mirror_claim _mirror_lost_claim(uintptr_t page, bool memory_error_code)
+{
+    for (;;) {
+        struct lost_page *slot = find(page);
+        if (!slot) {
+            if (!memory_error_code)
+                return MIRROR_CLAIM_NOT_LOST; /* an ordinary BUS_ADRERR of the program's */
+            enter(page, SLOT_REPAIRING);      /* a real memory error (table full: repair anyway) */
+            return MIRROR_CLAIM_REPAIR;
+        }
+        int state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
+        if (state == SLOT_REPAIRING) {
+            _mirror_sys_sched_yield(); /* another thread is copying it back */
+            continue;
+        }
+        bool again = state == SLOT_REPAIRED && memory_error_code && now_ns() - slot->repaired_at_ns > STRAGGLER_NS;
+        if (state == SLOT_LOST || again) {
+            if (__atomic_compare_exchange_n(&slot->state, &state, SLOT_REPAIRING, false, __ATOMIC_ACQ_REL,
+                                            __ATOMIC_RELAXED))
+                return MIRROR_CLAIM_REPAIR;
+            continue;
+        }
+        return MIRROR_CLAIM_DONE; /* repaired a moment ago: a straggler's signal; retry the access */
+    }
+}
+
+const char *_mirror_lost_name(uintptr_t page)
+{
+    struct lost_page *slot = find(page);
+    return slot && slot->name[0] ? slot->name : NULL;
+}
+
+int _mirror_lost_prot(uintptr_t page)
+{
+    struct lost_page *slot = find(page);
+    return slot && slot->name[0] ? slot->prot : -1;
+}
+
+void _mirror_lost_done(uintptr_t page)
+{
+    struct lost_page *slot = find(page);
+    if (slot) {
+        slot->repaired_at_ns = now_ns();
+        __atomic_store_n(&slot->state, SLOT_REPAIRED, __ATOMIC_RELEASE);
+    }
+}
+
+/* ---- injection ----------------------------------------------------------------------------------------- */
+
+int mirror_inject_error(void *addr)
+{
+    uintptr_t page = (uintptr_t)addr & ~(MIRROR_PAGE_SIZE - 1);
+    int fd = __atomic_load_n(&inject.memfd, __ATOMIC_ACQUIRE);
+    if (fd < 0) {
+        int created = memfd_create("mirrorpass-lost-page", MFD_CLOEXEC);
+        if (created < 0)
+            return -1;
+        int expected = -1;
+        if (!__atomic_compare_exchange_n(&inject.memfd, &expected, created, false, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE)) {
+            close(created);
+            created = expected;
+        }
+        fd = created;
+    }
+    char name[96];
+    int prot = -1;
+    _mirror_mapping_info(page, name, sizeof name, &prot);
+    uintptr_t native_of_mirror = page - (uintptr_t)MIRROR_DELTA;
+    bool application = _mirror_in_app_window(page, page + MIRROR_PAGE_SIZE);
+    bool mirror = _mirror_in_app_window(native_of_mirror, native_of_mirror + MIRROR_PAGE_SIZE);
+    if (prot < 0 || (!application && !mirror)) {
+        errno = EINVAL; /* not mapped, or neither application memory nor its mirror */
+        return -1;
+    }
+    struct lost_page *slot = enter(page, SLOT_LOST);
+    if (!slot) {
+        errno = ENOSPC;
+        return -1;
+    }
+    memcpy(slot->name, name, sizeof name);
+    slot->prot = prot;
+    void *p = mmap((void *)page, MIRROR_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+    if (p == MAP_FAILED)
+        return -1;
+    _mirror_stat_add(MIRROR_STAT_injected, 1);
+    return 0;
+}
+
+/* ---- the injector thread ------------------------------------------------------------------------------- */
+
+static uint64_t next_random(void)
+{
+    uint64_t x = inject.rng;
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    return inject.rng = x;
+}
+
+/* A resident page of the protected domain, fully covered by one entry of the wanted kinds. */
+static uintptr_t pick_protected_page(bool heap)
+{
+    struct _mirror_region r, candidates[64];
+    int n = 0;
+    for (int cursor = 0; n < 64 && _mirror_domain_next(&cursor, &r);) {
+        bool is_heap = r.kind == MIRROR_REGION_HEAP || r.kind == MIRROR_REGION_HEAP_META;
+        if (is_heap == heap && _mirror_page_up(r.start) < _mirror_page_down(r.end))
+            candidates[n++] = r;
+    }
+    for (int tries = 0; n && tries < 4096; tries++) {
+        struct _mirror_region *c = &candidates[next_random() % n];
+        uintptr_t first = _mirror_page_up(c->start), pages = (_mirror_page_down(c->end) - first) / MIRROR_PAGE_SIZE;
+        uintptr_t page = first + (next_random() % pages) * MIRROR_PAGE_SIZE;
+        unsigned char resident = 0;
+        if (mincore((void *)page, MIRROR_PAGE_SIZE, &resident) == 0 && (resident & 1) && !find(page))
+            return page;
+    }
+    return 0;
+}
+
+static uintptr_t pick_target(void)
+{
+    const char *target = _mirror_flags.inject_target;
+    int kind = target[0] == 'h' ? 0 : target[0] == 'g' ? 1 : target[0] == 'm' ? 2 : (int)(next_random() % 3);
+    if (kind == 2) {
+        uintptr_t native = pick_protected_page(next_random() & 1);
+        if (!native)
+            return 0;
+        uintptr_t mirror = (uintptr_t)_mirror_of((void *)native);
+        unsigned char resident = 0;
+        return mincore((void *)mirror, MIRROR_PAGE_SIZE, &resident) == 0 && (resident & 1) ? mirror : 0;
+    }
+    return pick_protected_page(kind == 0);
+}
+
+static void *injector(void *unused)
+{
+    (void)unused;
+    struct timespec interval = {
+        .tv_sec = _mirror_flags.inject_interval_ms / 1000,
+        .tv_nsec = (long)(_mirror_flags.inject_interval_ms % 1000) * 1000000L,
+    };
+    int done = 0;
+    for (int misses = 0; done < _mirror_flags.inject_count && misses < 1000;) {
+        nanosleep(&interval, NULL);
+        uintptr_t page = pick_target();
+        if (page && mirror_inject_error((void *)page) == 0) {
+            done++;
+            misses = 0;
+            if (_mirror_flags.verbosity >= 1)
+                _mirror_report("injected a memory error at 0x%lx (%d of %d)", (unsigned long)page, done,
+                               _mirror_flags.inject_count);
+        } else {
+            misses++;
+        }
+    }
+    return NULL;
+}
+
+/* Start the injector once libc is fully up: a constructor, not preinit (no threads that early). */
+__attribute__((constructor)) void _mirror_inject_start(void)
+{
+    if (_mirror_flags.inject_count <= 0)
+        return;
+    inject.rng = (uint64_t)_mirror_flags.inject_seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_create(&inject.injector, &attr, injector, NULL);
+    pthread_attr_destroy(&attr);
+}

@@ -1,0 +1,319 @@
+/* signal.c — SIGBUS: rebuild a page lost to a memory error from its mirror, or say what was lost and
+ * die exactly as the uninstrumented program would.
+ *
+ * Linux reports an uncorrectable memory error in a page the process uses as SIGBUS with si_code
+ * BUS_MCEERR_AR (the access consumed it) or BUS_MCEERR_AO (found in the background; delivered early
+ * because start-up asks for PR_MCE_KILL_EARLY). Pages lost by fault injection (inject.c) raise SIGBUS
+ * BUS_ADRERR and are recognised by address. For a lost page in the protected domain the handler maps a
+ * fresh page over it (MAP_FIXED), copies the mirror back and returns: the faulting instruction runs
+ * again and succeeds. A lost mirror page is rebuilt from native the same way. Anything else is reported
+ * in one line, then the default action runs. A SIGBUS that is not a memory error (a truncated file
+ * mapping) goes to the handler the program installed, which sigaction/signal calls of instrumented
+ * code record here instead of installing.
+ *
+ * Everything reachable from the handler is async-signal-safe and allocation-free, and calls nothing
+ * through the PLT: raw system calls (sys.h), lock-free registry reads, fixed static storage, stack
+ * buffers. A PLT call would read the GOT, which may be on the very page that was lost. errno is left
+ * alone (raw system calls do not set it). The handler runs on a runtime-owned alternate stack so that a
+ * lost page of the machine stack can still be reported.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "sys.h"
+#include "mirror.h"
+
+#ifndef BUS_MCEERR_AR
+#define BUS_MCEERR_AR 4
+#define BUS_MCEERR_AO 5
+#endif
+
+#define ALT_STACK_BYTES (64UL << 10)
+
+static struct {
+    /* The program's own SIGBUS disposition (what it asked for; the kernel has ours). */
+    struct sigaction program_action;
+    bool installed;
+} signals MIRROR_RT_STATE;
+
+/* The page this thread is copying a repair from, to tell "the other copy is lost too" from a new
+ * fault. */
+static __thread uintptr_t repair_source;
+
+/* ---- what a page is ------------------------------------------------------------------------------------- */
+
+/* Bytes of [page, page + size) inside protected ranges. Lock-free; async-signal-safe. */
+static size_t protected_bytes(uintptr_t page, size_t size)
+{
+    size_t covered = 0;
+    struct _mirror_region r;
+    for (int cursor = 0; _mirror_domain_next(&cursor, &r);) {
+        uintptr_t lo = r.start > page ? r.start : page;
+        uintptr_t hi = r.end < page + size ? r.end : page + size;
+        if (lo < hi)
+            covered += hi - lo;
+    }
+    return covered;
+}
+
+/* Copy a page. Inline `rep movsq`: a C loop would be turned into a memcpy call through the PLT, and
+ * the GOT may be on the very page being repaired. */
+static void copy_page(void *dst, const void *src, size_t size)
+{
+    size_t words = size / 8;
+    __asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
+}
+
+static bool in_mirror_window(uintptr_t a)
+{
+    uintptr_t native = a - (uintptr_t)MIRROR_DELTA;
+    return _mirror_in_app_window(native, native + 1) && !_mirror_in_app_window(a, a + 1);
+}
+
+/* Replace [page, page + size) by fresh zero pages (writable until the copy is in). */
+static bool fresh_page(uintptr_t page, size_t size)
+{
+    long p = _mirror_sys_mmap(page, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    return p == (long)page;
+}
+
+/* Give a repaired page the protection its mapping had (RELRO data is read-only). */
+static void restore_protection(uintptr_t page, size_t size)
+{
+    int prot = _mirror_lost_prot(page);
+    if (prot < 0) { /* a real memory error: the poisoned page's mapping is still there */
+        char name[8];
+        prot = PROT_READ | PROT_WRITE;
+        _mirror_mapping_info(page, name, sizeof name, &prot);
+    }
+    if (prot != (PROT_READ | PROT_WRITE))
+        _mirror_sys_mprotect(page, size, prot);
+}
+
+static void describe_address(uintptr_t addr, char *out, size_t capacity)
+{
+    struct _mirror_region r;
+    if (_mirror_domain_lookup(addr, &r)) {
+        _mirror_format(out, capacity, "%s (%s)", _mirror_region_kind_name(r.kind), r.name ? r.name : "");
+        return;
+    }
+    const char *lost = _mirror_lost_name(addr & ~(MIRROR_PAGE_SIZE - 1));
+    if (lost) /* injected: the mapping now shows the memfd that replaced the page */
+        _mirror_format(out, capacity, "%s", lost);
+    else
+        _mirror_mapping_name(addr, out, capacity);
+}
+
+/* ---- repair --------------------------------------------------------------------------------------------- */
+
+enum outcome { REPAIRED, NOT_PROTECTED, BOTH_LOST, REMAP_FAILED };
+
+static enum outcome repair_native(uintptr_t page, size_t size)
+{
+    if (protected_bytes(page, size) != size)
+        return NOT_PROTECTED;
+    /* The mirror read below may fault itself (both copies lost): the nested handler sees repair_source. */
+    if (!fresh_page(page, size))
+        return REMAP_FAILED;
+    repair_source = (uintptr_t)_mirror_of((void *)page);
+    copy_page((void *)page, _mirror_of((void *)page), size);
+    repair_source = 0;
+    restore_protection(page, size);
+    return REPAIRED;
+}
+
+static enum outcome repair_mirror(uintptr_t mirror_page, size_t size)
+{
+    uintptr_t native = mirror_page - (uintptr_t)MIRROR_DELTA;
+    if (!fresh_page(mirror_page, size))
+        return REMAP_FAILED;
+    /* A mirror page of unprotected memory holds nothing anybody will read back: zero is fine. */
+    if (protected_bytes(native, size) == size) {
+        repair_source = native;
+        copy_page((void *)mirror_page, (void *)native, size);
+        repair_source = 0;
+    }
+    return REPAIRED;
+}
+
+/* ---- reporting and dying ------------------------------------------------------------------------------- */
+
+static const char *code_name(int code)
+{
+    switch (code) {
+    case BUS_MCEERR_AR: return "BUS_MCEERR_AR";
+    case BUS_MCEERR_AO: return "BUS_MCEERR_AO";
+    case BUS_ADRERR: return "injected";
+    default: return "SIGBUS";
+    }
+}
+
+/* One line: what was lost, and why it cannot come back. */
+static void report_lost(uintptr_t page, size_t size, int code, enum outcome why)
+{
+    char where[160];
+    describe_address(page, where, sizeof where);
+    const char *reason = why == BOTH_LOST      ? "its mirror is lost too"
+                         : why == REMAP_FAILED ? "mapping a fresh page failed"
+                                               : "it is outside the protected domain";
+    _mirror_report("memory error (%s): lost page 0x%lx-0x%lx in %s: cannot restore, %s", code_name(code),
+                   (unsigned long)page, (unsigned long)(page + size), where, reason);
+}
+
+/* The default action, as without mirrorpass: the re-executed access faults again and the kernel kills
+ * the process with SIGBUS (and a core dump where enabled). */
+static void default_action(void)
+{
+    struct _mirror_kernel_sigaction dfl = {.handler = SIG_DFL};
+    _mirror_sys_rt_sigaction(SIGBUS, &dfl, NULL);
+}
+
+/* Both copies lost while repairing: nothing will re-execute the faulting access for us. */
+static void die_now(void)
+{
+    default_action();
+    uint64_t bus = 1ull << (SIGBUS - 1);
+    _mirror_sys_rt_sigprocmask(SIG_UNBLOCK, &bus, NULL);
+    _mirror_sys_tgkill_self(SIGBUS);
+}
+
+/* ---- the handler ---------------------------------------------------------------------------------------- */
+
+static void forward_to_program(int sig, siginfo_t *info, void *context)
+{
+    struct sigaction *pa = &signals.program_action;
+    if (pa->sa_flags & SA_SIGINFO) {
+        pa->sa_sigaction(sig, info, context);
+    } else if (pa->sa_handler != SIG_DFL && pa->sa_handler != SIG_IGN) {
+        pa->sa_handler(sig);
+    } else {
+        /* SIG_DFL, or SIG_IGN which the kernel overrides for a fault: return and let it fault again. */
+        default_action();
+    }
+}
+
+static void on_sigbus(int sig, siginfo_t *info, void *context)
+{
+    uintptr_t addr = (uintptr_t)info->si_addr;
+    int code = info->si_code;
+
+    /* A fault while this thread copies a page back: the other copy is lost as well. */
+    if (repair_source && (addr & ~(MIRROR_PAGE_SIZE - 1)) == repair_source) {
+        uintptr_t source = repair_source;
+        repair_source = 0;
+        _mirror_stat_add(MIRROR_STAT_unrecoverable, 1);
+        uintptr_t native = in_mirror_window(source) ? source - (uintptr_t)MIRROR_DELTA : source;
+        report_lost(native, MIRROR_PAGE_SIZE, code, BOTH_LOST);
+        die_now();
+        return;
+    }
+
+    bool mce = code == BUS_MCEERR_AR || code == BUS_MCEERR_AO;
+    if (!_mirror_flags.handle_sigbus || (!mce && code != BUS_ADRERR)) {
+        forward_to_program(sig, info, context);
+        return;
+    }
+    size_t size = MIRROR_PAGE_SIZE;
+    if (mce && info->si_addr_lsb > 12 && info->si_addr_lsb < 31)
+        size = 1UL << info->si_addr_lsb;
+    uintptr_t page = addr & ~(size - 1);
+
+    switch (_mirror_lost_claim(page, mce)) {
+    case MIRROR_CLAIM_NOT_LOST: /* an ordinary BUS_ADRERR: a truncated file mapping of the program's */
+        forward_to_program(sig, info, context);
+        return;
+    case MIRROR_CLAIM_DONE: /* another thread restored it meanwhile */
+        return;
+    case MIRROR_CLAIM_REPAIR:
+        break;
+    }
+
+    bool mirror_side = in_mirror_window(page);
+    enum outcome result = mirror_side ? repair_mirror(page, size) : repair_native(page, size);
+    _mirror_lost_done(page);
+    if (result == REPAIRED) {
+        _mirror_stat_add(MIRROR_STAT_recovered_pages, size / MIRROR_PAGE_SIZE);
+        if (_mirror_flags.verbosity >= 1)
+            _mirror_report("memory error (%s) at 0x%lx: page restored from its %s", code_name(code),
+                           (unsigned long)addr, mirror_side ? "native copy" : "mirror");
+        return;
+    }
+    _mirror_stat_add(MIRROR_STAT_unrecoverable, 1);
+    report_lost(page, size, code, result);
+    /* BUS_MCEERR_AO: found in the background. Without mirrorpass (no early kill) the program would not
+     * even hear of it, and would run on until it touched the page; so it does now. Otherwise the
+     * program gets what it would have got: its own handler, or the default action (the access runs
+     * again, faults again, and the kernel kills the process with SIGBUS). */
+    if (code != BUS_MCEERR_AO)
+        forward_to_program(sig, info, context);
+}
+
+/* ---- installation --------------------------------------------------------------------------------------- */
+
+void _mirror_signal_thread_init(void)
+{
+    /* The alternate stack: a lost page of the thread's own stack must not stop the report. */
+    void *stack = mmap(NULL, ALT_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (stack == MAP_FAILED)
+        return;
+    stack_t ss = {.ss_sp = stack, .ss_size = ALT_STACK_BYTES, .ss_flags = 0};
+    sigaltstack(&ss, NULL);
+}
+
+void _mirror_signal_init(void)
+{
+    if (_mirror_flags.early_kill)
+        prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY, 0, 0);
+    if (!_mirror_flags.handle_sigbus)
+        return;
+    _mirror_signal_thread_init();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigbus;
+    /* SA_NODEFER: a fault inside the handler (the mirror lost too) must reach it, not kill us. */
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    struct sigaction old;
+    sigaction(SIGBUS, &sa, &old);
+    signals.program_action = old;
+    signals.installed = true;
+}
+
+/* ---- the program's own SIGBUS disposition (routed sigaction/signal) --------------------------------------- */
+
+int __mirror_sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)
+{
+    if (sig != SIGBUS || !signals.installed) {
+        int result = sigaction(sig, act, oldact);
+        if (result == 0 && oldact)
+            mirror_sync(oldact, sizeof *oldact); /* libc wrote it */
+        return result;
+    }
+    /* SIGBUS stays ours; the program's disposition is kept for the SIGBUS that are not memory errors. */
+    if (oldact) {
+        *oldact = signals.program_action;
+        mirror_sync(oldact, sizeof *oldact);
+    }
+    if (act)
+        signals.program_action = *act;
+    return 0;
+}
+
+sighandler_t __mirror_signal(int sig, sighandler_t handler)
+{
+    if (sig != SIGBUS || !signals.installed)
+        return signal(sig, handler);
+    /* signal() reports a previous SA_SIGINFO handler through the same union member, as the kernel does. */
+    sighandler_t old = signals.program_action.sa_handler;
+    memset(&signals.program_action, 0, sizeof signals.program_action);
+    signals.program_action.sa_handler = handler;
+    signals.program_action.sa_flags = SA_RESTART;
+    return old;
+}

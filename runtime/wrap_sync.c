@@ -1,0 +1,385 @@
+/* wrap_sync.c — pthread and semaphore objects that live in program memory.
+ *
+ * A mutex, condition variable, rwlock, spinlock, barrier, once-flag or semaphore in a global or a
+ * heap block is written by libc on every operation, while other threads operate on the same words.
+ * A plain copy native → mirror could then land after a newer value and leave the mirror stale, so
+ * each wrapper syncs the object word by word with the converging loop of atomic_sync.c
+ * (_mirror_wrote_atomic): since every thread that changes the object syncs it afterwards, the mirror
+ * equals native once the operations are over. Blocking calls sync after they return, so the words a
+ * waiter changes on wake-up are covered by the waiter's own sync. pthread_create's thread id and
+ * pthread_key_create's key go through the same loop (the new thread may already be running); attribute
+ * objects are synced word by word too, which costs nothing noticeable on calls this rare.
+ * Not covered: a thread cancelled inside pthread_cond_wait (its cleanup re-locks the mutex without
+ * returning here) and process-shared objects written by another process.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <semaphore.h>
+
+#include "wrap_internal.h"
+
+/* Call, sync *object word by word, return the call's result (errno untouched: the sync keeps it). */
+#define SYNCS(object, call)                                                                               \
+    do {                                                                                                  \
+        __typeof__(call) result_ = (call);                                                                \
+        _mirror_wrote_atomic((const void *)(object), sizeof *(object));                                                 \
+        return result_;                                                                                   \
+    } while (0)
+
+#define SYNCS2(first, second, call)                                                                       \
+    do {                                                                                                  \
+        __typeof__(call) result_ = (call);                                                                \
+        _mirror_wrote_atomic(first, sizeof *(first));                                                     \
+        _mirror_wrote_atomic(second, sizeof *(second));                                                   \
+        return result_;                                                                                   \
+    } while (0)
+
+/* ---- Mutexes ------------------------------------------------------------------------------------------- */
+
+MIRROR_WRAPPER int __mirror_pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
+{
+    SYNCS(m, pthread_mutex_init(m, attr));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_mutex_destroy(pthread_mutex_t *m)
+{
+    SYNCS(m, pthread_mutex_destroy(m));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_mutex_lock(pthread_mutex_t *m)
+{
+    SYNCS(m, pthread_mutex_lock(m));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_mutex_trylock(pthread_mutex_t *m)
+{
+    SYNCS(m, pthread_mutex_trylock(m));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
+{
+    SYNCS(m, pthread_mutex_timedlock(m, abstime));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
+                                                    const struct timespec *abstime)
+{
+    SYNCS(m, pthread_mutex_clocklock(m, clock, abstime));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_mutex_unlock(pthread_mutex_t *m)
+{
+    SYNCS(m, pthread_mutex_unlock(m));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_mutex_consistent(pthread_mutex_t *m)
+{
+    SYNCS(m, pthread_mutex_consistent(m));
+}
+
+/* ---- Condition variables ------------------------------------------------------------------------------- */
+
+MIRROR_WRAPPER int __mirror_pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *attr)
+{
+    SYNCS(c, pthread_cond_init(c, attr));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_cond_destroy(pthread_cond_t *c)
+{
+    SYNCS(c, pthread_cond_destroy(c));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_cond_signal(pthread_cond_t *c)
+{
+    SYNCS(c, pthread_cond_signal(c));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_cond_broadcast(pthread_cond_t *c)
+{
+    SYNCS(c, pthread_cond_broadcast(c));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    SYNCS2(c, m, pthread_cond_wait(c, m));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+                                                   const struct timespec *abstime)
+{
+    SYNCS2(c, m, pthread_cond_timedwait(c, m, abstime));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
+                                                   const struct timespec *abstime)
+{
+    SYNCS2(c, m, pthread_cond_clockwait(c, m, clock, abstime));
+}
+
+/* ---- Read-write locks ---------------------------------------------------------------------------------- */
+
+MIRROR_WRAPPER int __mirror_pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *attr)
+{
+    SYNCS(l, pthread_rwlock_init(l, attr));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_rwlock_destroy(pthread_rwlock_t *l)
+{
+    SYNCS(l, pthread_rwlock_destroy(l));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_rwlock_rdlock(pthread_rwlock_t *l)
+{
+    SYNCS(l, pthread_rwlock_rdlock(l));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
+{
+    SYNCS(l, pthread_rwlock_tryrdlock(l));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *abstime)
+{
+    SYNCS(l, pthread_rwlock_timedrdlock(l, abstime));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clock,
+                                                       const struct timespec *abstime)
+{
+    SYNCS(l, pthread_rwlock_clockrdlock(l, clock, abstime));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_rwlock_wrlock(pthread_rwlock_t *l)
+{
+    SYNCS(l, pthread_rwlock_wrlock(l));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_rwlock_trywrlock(pthread_rwlock_t *l)
+{
+    SYNCS(l, pthread_rwlock_trywrlock(l));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *abstime)
+{
+    SYNCS(l, pthread_rwlock_timedwrlock(l, abstime));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clock,
+                                                       const struct timespec *abstime)
+{
+    SYNCS(l, pthread_rwlock_clockwrlock(l, clock, abstime));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_rwlock_unlock(pthread_rwlock_t *l)
+{
+    SYNCS(l, pthread_rwlock_unlock(l));
+}
+
+/* ---- Spinlocks, barriers, once ------------------------------------------------------------------------- */
+
+MIRROR_WRAPPER int __mirror_pthread_spin_init(pthread_spinlock_t *s, int pshared)
+{
+    SYNCS(s, pthread_spin_init(s, pshared));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_spin_destroy(pthread_spinlock_t *s)
+{
+    SYNCS(s, pthread_spin_destroy(s));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_spin_lock(pthread_spinlock_t *s)
+{
+    SYNCS(s, pthread_spin_lock(s));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_spin_trylock(pthread_spinlock_t *s)
+{
+    SYNCS(s, pthread_spin_trylock(s));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_spin_unlock(pthread_spinlock_t *s)
+{
+    SYNCS(s, pthread_spin_unlock(s));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *attr,
+                                                 unsigned int count)
+{
+    SYNCS(b, pthread_barrier_init(b, attr, count));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_barrier_destroy(pthread_barrier_t *b)
+{
+    SYNCS(b, pthread_barrier_destroy(b));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_barrier_wait(pthread_barrier_t *b)
+{
+    SYNCS(b, pthread_barrier_wait(b));
+}
+
+/* The init routine (instrumented) runs inside and mirrors its own stores. */
+MIRROR_WRAPPER int __mirror_pthread_once(pthread_once_t *once, void (*init)(void))
+{
+    SYNCS(once, pthread_once(once, init));
+}
+
+/* ---- Semaphores ---------------------------------------------------------------------------------------- */
+
+MIRROR_WRAPPER int __mirror_sem_init(sem_t *s, int pshared, unsigned int value)
+{
+    SYNCS(s, sem_init(s, pshared, value));
+}
+
+MIRROR_WRAPPER int __mirror_sem_destroy(sem_t *s)
+{
+    SYNCS(s, sem_destroy(s));
+}
+
+MIRROR_WRAPPER int __mirror_sem_wait(sem_t *s)
+{
+    SYNCS(s, sem_wait(s));
+}
+
+MIRROR_WRAPPER int __mirror_sem_trywait(sem_t *s)
+{
+    SYNCS(s, sem_trywait(s));
+}
+
+MIRROR_WRAPPER int __mirror_sem_timedwait(sem_t *s, const struct timespec *abstime)
+{
+    SYNCS(s, sem_timedwait(s, abstime));
+}
+
+MIRROR_WRAPPER int __mirror_sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *abstime)
+{
+    SYNCS(s, sem_clockwait(s, clock, abstime));
+}
+
+MIRROR_WRAPPER int __mirror_sem_post(sem_t *s)
+{
+    SYNCS(s, sem_post(s));
+}
+
+MIRROR_WRAPPER int __mirror_sem_getvalue(sem_t *s, int *value)
+{
+    int result = sem_getvalue(s, value);
+    if (result == 0)
+        _mirror_wrote(value, sizeof *value);
+    return result;
+}
+
+/* ---- Threads and keys ---------------------------------------------------------------------------------- */
+
+/* The new thread may already run (and read *thread) when pthread_create returns. */
+MIRROR_WRAPPER int __mirror_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+                                           void *(*start)(void *), void *arg)
+{
+    int result = pthread_create(thread, attr, start, arg);
+    if (result == 0)
+        _mirror_wrote_atomic(thread, sizeof *thread);
+    return result;
+}
+
+MIRROR_WRAPPER int __mirror_pthread_join(pthread_t thread, void **value)
+{
+    int result = pthread_join(thread, value);
+    if (result == 0 && value != NULL)
+        _mirror_wrote(value, sizeof *value);
+    return result;
+}
+
+MIRROR_WRAPPER int __mirror_pthread_key_create(pthread_key_t *key, void (*destructor)(void *))
+{
+    int result = pthread_key_create(key, destructor);
+    if (result == 0)
+        _mirror_wrote_atomic(key, sizeof *key);
+    return result;
+}
+
+/* ---- Attribute objects --------------------------------------------------------------------------------- */
+
+MIRROR_WRAPPER int __mirror_pthread_attr_init(pthread_attr_t *a)
+{
+    SYNCS(a, pthread_attr_init(a));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_attr_destroy(pthread_attr_t *a)
+{
+    SYNCS(a, pthread_attr_destroy(a));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_attr_setdetachstate(pthread_attr_t *a, int state)
+{
+    SYNCS(a, pthread_attr_setdetachstate(a, state));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_attr_setstacksize(pthread_attr_t *a, size_t size)
+{
+    SYNCS(a, pthread_attr_setstacksize(a, size));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_attr_setguardsize(pthread_attr_t *a, size_t size)
+{
+    SYNCS(a, pthread_attr_setguardsize(a, size));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_mutexattr_init(pthread_mutexattr_t *a)
+{
+    SYNCS(a, pthread_mutexattr_init(a));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_mutexattr_settype(pthread_mutexattr_t *a, int type)
+{
+    SYNCS(a, pthread_mutexattr_settype(a, type));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_mutexattr_setpshared(pthread_mutexattr_t *a, int pshared)
+{
+    SYNCS(a, pthread_mutexattr_setpshared(a, pshared));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_mutexattr_setrobust(pthread_mutexattr_t *a, int robust)
+{
+    SYNCS(a, pthread_mutexattr_setrobust(a, robust));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_mutexattr_destroy(pthread_mutexattr_t *a)
+{
+    SYNCS(a, pthread_mutexattr_destroy(a));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_condattr_init(pthread_condattr_t *a)
+{
+    SYNCS(a, pthread_condattr_init(a));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_condattr_setclock(pthread_condattr_t *a, clockid_t clock)
+{
+    SYNCS(a, pthread_condattr_setclock(a, clock));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_condattr_setpshared(pthread_condattr_t *a, int pshared)
+{
+    SYNCS(a, pthread_condattr_setpshared(a, pshared));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_condattr_destroy(pthread_condattr_t *a)
+{
+    SYNCS(a, pthread_condattr_destroy(a));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_rwlockattr_init(pthread_rwlockattr_t *a)
+{
+    SYNCS(a, pthread_rwlockattr_init(a));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_rwlockattr_setkind_np(pthread_rwlockattr_t *a, int kind)
+{
+    SYNCS(a, pthread_rwlockattr_setkind_np(a, kind));
+}
+
+MIRROR_WRAPPER int __mirror_pthread_rwlockattr_destroy(pthread_rwlockattr_t *a)
+{
+    SYNCS(a, pthread_rwlockattr_destroy(a));
+}
