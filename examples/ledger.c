@@ -8,7 +8,7 @@
 #include "mirror.h"
 #endif
 
-enum { ACCOUNTS = 4096, TRANSFERS = 200000 };
+enum { ACCOUNTS = 4096, TRANSFERS = 4000000 };
 
 struct account {
     long balance;

@@ -22,4 +22,21 @@ else
   exit 1
 fi
 echo "== what mirror-cc instrumented"
-"$root/.venv/bin/mirrorpass" inspect ledger-mirrored
+"$root/.venv/bin/mirrorpass" inspect --top 8 ledger-mirrored
+
+echo "== memory errors: lose 5 pages (heap, globals, their mirror) while the mirrored build runs"
+MIRROR_OPTIONS=inject_count=5:inject_interval_ms=3:inject_target=any:verbosity=1:print_stats=1:audit_at_exit=1 \
+  ./ledger-mirrored 2>&1 | grep -v '^mirrorpass: protecting' | tee recovered.txt
+if diff <(cat native.txt) <(grep -v '^mirror' recovered.txt) >/dev/null; then
+  echo "== same output as the native build, after the losses above"
+else
+  echo "== OUTPUT DIFFERS after recovery" >&2
+  exit 1
+fi
+
+echo "== the same losses without the SIGBUS handler (handle_sigbus=0): what a lost page does today"
+set +e
+MIRROR_OPTIONS=inject_count=1:inject_interval_ms=3:inject_target=heap:handle_sigbus=0 ./ledger-mirrored >/dev/null 2>&1
+status=$?
+set -e
+echo "   exit status $status ($( [ $status -eq 135 ] && echo 'killed by SIGBUS' || echo 'unexpected'))"

@@ -19,6 +19,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -41,6 +42,8 @@ static struct {
     /* The program's own SIGBUS disposition (what it asked for; the kernel has ours). */
     struct sigaction program_action;
     bool installed;
+    pthread_key_t alt_stack_key; /* other threads' alternate stacks, unmapped at thread exit */
+    bool alt_stack_key_ready;
 } signals MIRROR_RT_STATE;
 
 /* The page this thread is copying a repair from, to tell "the other copy is lost too" from a new
@@ -257,6 +260,13 @@ static void on_sigbus(int sig, siginfo_t *info, void *context)
 
 /* ---- installation --------------------------------------------------------------------------------------- */
 
+static void release_alt_stack(void *stack)
+{
+    stack_t off = {.ss_flags = SS_DISABLE};
+    sigaltstack(&off, NULL);
+    munmap(stack, ALT_STACK_BYTES);
+}
+
 void _mirror_signal_thread_init(void)
 {
     /* The alternate stack: a lost page of the thread's own stack must not stop the report. */
@@ -265,6 +275,8 @@ void _mirror_signal_thread_init(void)
         return;
     stack_t ss = {.ss_sp = stack, .ss_size = ALT_STACK_BYTES, .ss_flags = 0};
     sigaltstack(&ss, NULL);
+    if (signals.alt_stack_key_ready)
+        pthread_setspecific(signals.alt_stack_key, stack); /* unmapped when the thread exits */
 }
 
 void _mirror_signal_init(void)
@@ -273,7 +285,8 @@ void _mirror_signal_init(void)
         prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY, 0, 0);
     if (!_mirror_flags.handle_sigbus)
         return;
-    _mirror_signal_thread_init();
+    _mirror_signal_thread_init(); /* the main thread's stack lives as long as the process */
+    signals.alt_stack_key_ready = pthread_key_create(&signals.alt_stack_key, release_alt_stack) == 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_sigbus;

@@ -13,7 +13,9 @@
  * returning here) and process-shared objects written by another process.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <semaphore.h>
 
 #include "wrap_internal.h"
@@ -272,12 +274,35 @@ MIRROR_WRAPPER int __mirror_sem_getvalue(sem_t *s, int *value)
 /* ---- Threads and keys ---------------------------------------------------------------------------------- */
 
 /* The new thread may already run (and read *thread) when pthread_create returns. */
+/* Threads of instrumented code start with an alternate signal stack of the runtime's, so that losing
+ * a page of their own stack can still be reported (signal.c). */
+struct thread_start {
+    void *(*start)(void *);
+    void *arg;
+};
+
+static void *start_with_signal_stack(void *p)
+{
+    struct thread_start start = *(struct thread_start *)p;
+    free(p); /* libc's allocator: the runtime is not routed */
+    if (_mirror_flags.handle_sigbus)
+        _mirror_signal_thread_init();
+    return start.start(start.arg);
+}
+
 MIRROR_WRAPPER int __mirror_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
                                            void *(*start)(void *), void *arg)
 {
-    int result = pthread_create(thread, attr, start, arg);
+    struct thread_start *trampoline = malloc(sizeof *trampoline);
+    if (trampoline == NULL)
+        return EAGAIN;
+    trampoline->start = start;
+    trampoline->arg = arg;
+    int result = pthread_create(thread, attr, start_with_signal_stack, trampoline);
     if (result == 0)
         _mirror_wrote_atomic(thread, sizeof *thread);
+    else
+        free(trampoline);
     return result;
 }
 

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Recovery latency: time from a lost page's fault to resumed execution, per 4 KiB page.
+
+Builds benchmarks/workloads/recovery_latency.c with mirror-cc (segment and offset addressing), runs
+each --reps times interleaved, prints the medians and appends a JSON line to
+benchmarks/results/recovery_latency.jsonl. Target: median <= 10 us.
+
+    .venv/bin/python benchmarks/recovery_latency.py --reps 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SOURCE = HERE / "workloads" / "recovery_latency.c"
+RESULTS = HERE / "results" / "recovery_latency.jsonl"
+MIRROR_CC = str(Path(sys.executable).parent / "mirror-cc")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args()
+    medians: dict[str, list[float]] = {"segment": [], "offset": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        binaries = {}
+        for mode in medians:
+            binaries[mode] = Path(tmp) / mode
+            subprocess.run([MIRROR_CC, "-O2", f"-fmirror-addressing={mode}", f"-I{REPO / 'runtime' / 'include'}",
+                            str(SOURCE), "-o", str(binaries[mode])], check=True)
+        for _ in range(args.reps):
+            for mode, binary in binaries.items():
+                out = subprocess.run([str(binary)], capture_output=True, text=True, check=True).stdout.split()
+                fields = dict(zip(out[::2], out[1::2]))
+                medians[mode].append(float(fields["median_us"]))
+    summary = {mode: statistics.median(v) for mode, v in medians.items()}
+    for mode, value in summary.items():
+        print(f"{mode:8s} median {value:.2f} us per page (runs: {', '.join(f'{v:.2f}' for v in medians[mode])})")
+    if not args.no_record:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        with RESULTS.open("a") as f:
+            f.write(json.dumps({
+                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                "command": " ".join([Path(sys.executable).name, *sys.argv]),
+                "machine": {"nproc": os.cpu_count(), "kernel": platform.release()},
+                "median_us": summary,
+                "runs_us": medians,
+            }) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
