@@ -51,7 +51,9 @@ def runtime_archive() -> str:
 
 def runtime_link_args() -> list[str]:
     """Linker arguments that pull the whole runtime in (its start-up code is reached by no symbol)."""
-    return [f"-Wl,--push-state,--whole-archive,{runtime_archive()},--pop-state"]
+    # Export the runtime's entry points (routed libc functions, __mirror_sync_atomic) so that
+    # instrumented shared libraries, also those loaded later with dlopen, bind to this one runtime.
+    return [f"-Wl,--push-state,--whole-archive,{runtime_archive()},--pop-state", "-Wl,--export-dynamic-symbol=__mirror_*"]
 
 
 # Bind every symbol at load time: the dynamic loader then writes the GOT before start-up seeds the

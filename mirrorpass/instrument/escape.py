@@ -92,6 +92,8 @@ def _classify_use(name: str, inst: Instruction) -> object:
     if op == "bitcast":
         return _DERIVES
     if op == "call":
+        if "@llvm.lifetime." in inst.body:
+            return _ACCESS  # lifetime markers take only the slot's address (the commonest use)
         call = parse_call(inst.body)
         intrinsic = call.intrinsic
         if intrinsic and intrinsic.startswith(_SLOT_SAFE_INTRINSICS):

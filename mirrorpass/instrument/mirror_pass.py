@@ -125,7 +125,7 @@ def instrument_module(text: str, options: PassOptions) -> tuple[str, ModuleRepor
     if needs_memcpy and "@llvm.memcpy.p0.p0.i64" not in declarations:
         tail.append(MEMCPY_DECL)
     if needs_sync_atomic and f"@{SYNC_ATOMIC}" not in declarations:
-        tail.append(f"declare void @{SYNC_ATOMIC}(ptr, i64)")
+        tail.append(f"declare extern_weak void @{SYNC_ATOMIC}(ptr, i64)")
     if options.addressing is Addressing.SEGMENT and any(sum(f.mirrored.values()) for f in report.functions):
         # Tells the runtime that this program needs the GS base (runtime/init.c checks its address).
         tail.append("@__mirror_uses_gs = weak global i8 1")

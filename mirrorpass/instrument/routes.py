@@ -6,6 +6,11 @@ address-taken uses such as `ptr @malloc` in a table of function pointers -- send
 instrumented code through the runtime, while libc and uninstrumented libraries keep calling libc.
 A module that defines one of these functions itself keeps its own, and a name the module uses for a
 global variable (`int times;`, `extern int stat;`) is not a call to libc: it is left alone too.
+
+The runtime's functions are declared `extern_weak`: an instrumented shared library can then be linked
+with `-z defs` (a weak undefined symbol is not an error) and binds at load time to the runtime of the
+executable, which exports them. In the executable, where the runtime is linked in, the linker turns
+the GOT-indirect calls back into direct ones.
 """
 
 from __future__ import annotations
@@ -46,4 +51,13 @@ def route_calls(text: str) -> tuple[str, list[str]]:
         return text, []
     routed_set = set(routed)
     text = pattern.sub(lambda m: f"@{ROUTE_PREFIX}{m.group(1)}" if m.group(1) in routed_set else m.group(0), text)
-    return text, routed
+    return weak_runtime_declarations(text), routed
+
+
+# `declare`, then metadata attachments (`!dbg !345` with -g), then the linkage goes.
+_RUNTIME_DECLARE_RE = re.compile(r"^(declare (?:![-\w.]+ ![0-9]+ )*)(?=[^\n]*@__mirror_)", re.M)
+
+
+def weak_runtime_declarations(text: str) -> str:
+    """`declare [!dbg !N] ... @__mirror_x(...)` -> `declare [!dbg !N] extern_weak ... @__mirror_x(...)`."""
+    return _RUNTIME_DECLARE_RE.sub(r"\1extern_weak ", text)

@@ -8,6 +8,7 @@ everything else stays opaque text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .lexer import Kind
@@ -88,6 +89,19 @@ def split_result(text: str) -> tuple[str | None, str]:
     return None, stripped
 
 
+_ATTACHMENTS_RE = re.compile(r"(?:, ![-a-zA-Z$._0-9]+ ![0-9]+)+")
+
+
+def strip_attachments(body: str) -> str:
+    """The instruction without its trailing metadata attachments (`, !tbaa !5, !dbg !12`).
+
+    They carry nothing the parsers need and are often most of the tokens of a line."""
+    at = body.find(", !")
+    if at >= 0 and _ATTACHMENTS_RE.fullmatch(body, at):
+        return body[:at]
+    return body
+
+
 def opcode_of(body: str) -> str:
     """The opcode word of an instruction body (`tail call` -> `call`)."""
     word_end = body.find(" ")
@@ -118,7 +132,7 @@ def _trailer(cur: TokenCursor) -> tuple[int | None, str | None, str | None]:
 
 
 def parse_store(body: str) -> Store:
-    cur = TokenCursor(body)
+    cur = TokenCursor(strip_attachments(body))
     cur.expect("store")
     atomic = cur.accept("atomic")
     volatile = cur.accept("volatile")
@@ -130,7 +144,7 @@ def parse_store(body: str) -> Store:
 
 
 def parse_atomicrmw(body: str) -> AtomicRMW:
-    cur = TokenCursor(body)
+    cur = TokenCursor(strip_attachments(body))
     cur.expect("atomicrmw")
     volatile = cur.accept("volatile")
     operation = cur.next().text
@@ -144,7 +158,7 @@ def parse_atomicrmw(body: str) -> AtomicRMW:
 
 
 def parse_cmpxchg(body: str) -> CmpXchg:
-    cur = TokenCursor(body)
+    cur = TokenCursor(strip_attachments(body))
     cur.expect("cmpxchg")
     weak = cur.accept("weak")
     volatile = cur.accept("volatile")
@@ -159,7 +173,7 @@ def parse_cmpxchg(body: str) -> CmpXchg:
 
 def parse_call(body: str) -> Call:
     """`[tail] call [flags] <ret> [(<params>)] <callee>(<args>) [attrs] [bundles] [, !md]`."""
-    cur = TokenCursor(body)
+    cur = TokenCursor(strip_attachments(body))
     if cur.peek_text() in ("tail", "musttail", "notail"):
         cur.next()
     cur.expect("call")

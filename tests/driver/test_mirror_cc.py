@@ -172,3 +172,23 @@ def test_inspect_on_a_plain_binary_is_a_clear_error(srcdir):
     assert run([CLANG, "main.c", "a.c", "-o", "plain"], srcdir).returncode == 0
     res = run([MIRRORPASS, "inspect", "plain"], srcdir)
     assert res.returncode == 1 and "no mirror manifest" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_shared_library_links_with_z_defs_and_binds_to_the_executables_runtime(srcdir):
+    # The library calls routed libc functions (malloc, strcpy): the runtime's entry points are weak
+    # in the library and exported by the executable, also to a library loaded with dlopen.
+    (srcdir / "lib.c").write_text(
+        "#include <stdlib.h>\n#include <string.h>\n"
+        "char *make_copy(const char *s) { char *p = malloc(strlen(s) + 1); strcpy(p, s); return p; }\n"
+    )
+    (srcdir / "loader.c").write_text(
+        '#include <dlfcn.h>\n#include <stdio.h>\n#include <stdlib.h>\n'
+        'int main(int argc, char **argv) { void *h = dlopen(argv[1], RTLD_NOW); if (!h) { puts(dlerror()); return 1; }\n'
+        '  char *(*mk)(const char *) = (char *(*)(const char *))dlsym(h, "make_copy");\n'
+        '  char *p = mk("copied"); puts(p); free(p); return 0; }\n'
+    )
+    res = run([MIRROR_CC, "-O2", "-shared", "-fPIC", "-Wl,-z,defs", "lib.c", "-o", "libcopy.so"], srcdir)
+    assert res.returncode == 0, res.stderr
+    assert run([MIRROR_CC, "-O2", "loader.c", "-o", "loader"], srcdir).returncode == 0
+    out = run(["./loader", str(srcdir / "libcopy.so")], srcdir)
+    assert out.returncode == 0 and out.stdout == "copied\n", out.stderr

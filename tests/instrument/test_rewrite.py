@@ -470,7 +470,7 @@ def test_atomics_from_clang(clang_ir, mode):
     body = function_body(out, "fadd")
     after = line_after(body, "%2 = atomicrmw fadd ptr %0, float 1.000000e+00 seq_cst, align 4", 1)
     assert re.fullmatch(sync.format(p="%0", t="float"), after[0])
-    assert f"declare void @__mirror_sync_atomic(ptr, i64)" in out
+    assert "declare extern_weak void @__mirror_sync_atomic(ptr, i64)" in out
 
 
 # -- the report matches what was inserted -----------------------------------------------------------
