@@ -16,7 +16,7 @@ MANIFEST_SECTION = ".mirror_manifest"
 MANIFEST_VERSION = 1
 
 # What a write can be; the keys of FunctionReport.mirrored and .skipped.
-MIRRORED_KINDS = ("store", "atomic_store", "atomicrmw", "cmpxchg", "memset", "memcpy", "masked", "asm", "va_start")
+MIRRORED_KINDS = ("store", "atomic_store", "atomicrmw", "cmpxchg", "memset", "memcpy", "masked", "asm", "va_start", "setjmp")
 SKIPPED_KINDS = ("stack", "address_space", "asm", "intrinsic")
 
 

@@ -16,6 +16,8 @@ faults exactly where the uninstrumented program would). What is mirrored and how
   native destination, which after the native copy holds exactly the bytes to mirror, overlap or not.
 - masked store, compress store, scatter, x86 maskstore: the same call on the mirror address(es).
 - va_start/va_copy of a va_list that escapes: the 24-byte va_list is copied to the mirror.
+- setjmp/sigsetjmp: libc fills the jmp_buf and the call returns twice (no wrapper possible): the
+  200-byte buffer is copied to the mirror after the call, on each return.
 - inline asm with memory outputs (`=*m`): each output object is copied to the mirror afterwards.
   Inline asm that clobbers "memory" and other intrinsics that write memory cannot be mirrored: a
   warning names the function.
@@ -87,6 +89,8 @@ NO_MIRROR_INTRINSICS = (
     "llvm.x86.sse.ldmxcsr",
 )
 VA_LIST_BYTES = 24  # x86-64 SysV: { i32, i32, ptr, ptr }
+SETJMP_FUNCTIONS = frozenset({"@setjmp", "@_setjmp", "@sigsetjmp", "@__sigsetjmp"})
+JMP_BUF_BYTES = 200  # glibc x86-64: struct __jmp_buf_tag (registers, mask flag, saved signal mask)
 MEMCPY_DECL = "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1 immarg)"
 SYNC_ATOMIC = "__mirror_sync_atomic"  # runtime/atomic_sync.c
 
@@ -269,6 +273,12 @@ class _FunctionRewriter:
 
     # -- calls -----------------------------------------------------------------------------------
     def _call(self, inst: Instruction) -> list[str]:
+        if "jmp(" in inst.body:
+            call = parse_call(inst.body)
+            if call.callee in SETJMP_FUNCTIONS and call.args:
+                # libc fills the jmp_buf; setjmp returns twice, so it cannot be wrapped: copy the
+                # buffer to its mirror after each return instead.
+                return self._copy_object(call.args[0], str(JMP_BUF_BYTES), "setjmp")
         if "@llvm." not in inst.body and " asm " not in inst.body:
             return []  # an ordinary call: the callee mirrors its own writes
         call = parse_call(inst.body)

@@ -15,6 +15,8 @@ Known mirror-cc bugs are xfail(strict=True) with their reproducer in /tmp/mirror
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -84,9 +86,10 @@ def _compile(compiler: str | Path, source: Path, output: Path, flags: list[str])
     return result
 
 
-def _run(binary: Path) -> Outcome:
+def _run(binary: Path, options: str = "") -> Outcome:
+    env = dict(os.environ, MIRROR_OPTIONS=options) if options else None
     try:
-        result = subprocess.run([str(binary)], capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        result = subprocess.run([str(binary)], capture_output=True, text=True, timeout=RUN_TIMEOUT, env=env)
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"{binary.name} did not finish within {RUN_TIMEOUT}s (stdout so far: {exc.stdout!r})")
     return Outcome(result.returncode, result.stdout, result.stderr)
@@ -154,7 +157,8 @@ def test_program(program: str, opt: str, addressing: str, mirror_cc: Path, nativ
     warnings = [line for line in build.stderr.splitlines() if line.startswith("mirror-cc:")]
     assert not warnings, "mirror-cc could not mirror every write of this program:\n" + "\n".join(warnings)
 
-    mirrored = _run(binary)
+    stats_path = tmp_path / "stats.json"
+    mirrored = _run(binary, f"audit_at_exit=1:stats_json={stats_path}")
     detail = f"\n--- mirrored stderr ---\n{mirrored.stderr}"
     assert mirrored.returncode == native.returncode, (
         f"exit code {mirrored.returncode} != native {native.returncode}{detail}"
@@ -168,6 +172,9 @@ def test_program(program: str, opt: str, addressing: str, mirror_cc: Path, nativ
     assert checked, mirror_lines[0]
     assert int(checked.group(1)) > 0 and int(checked.group(2)) > 0, f"nothing was checked: {mirror_lines[0]}"
     assert mirror_lines[1] == "mirror: 0 divergent bytes", f"{mirror_lines[1]}{detail}"
+    # The runtime's audit at exit, over every protected page, agrees.
+    stats = json.loads(stats_path.read_text())
+    assert stats["audit_divergent_bytes"] == 0 and stats["protected_resident_bytes"] > 0, f"{stats}{detail}"
 
 
 # ---- What cannot be mirrored: inline asm ----------------------------------------------------------------

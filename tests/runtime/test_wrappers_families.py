@@ -46,6 +46,9 @@ def test_routed_mirror_is_exact(family_runs: ProgramRuns, family: str, opt: str)
     assert len(outcome.diffs) >= 5, outcome.describe()
     divergent = {name: n for name, n in outcome.diffs.items() if n != 0}
     assert not divergent, f"mirror differs after these calls: {divergent}\n{outcome.describe()}"
+    # And the audit at exit over the whole protected domain agrees.
+    assert outcome.stats.get("audit_divergent_bytes") == 0, f"{outcome.stats}\n{outcome.describe()}"
+    assert outcome.stats["protected_resident_bytes"] > 0
     assert "total=0\n" in outcome.stdout
 
 

@@ -9,6 +9,9 @@ the session, so each test only looks up what it needs.
 
 from __future__ import annotations
 
+import json
+import os
+
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +43,7 @@ class Outcome:
     stderr: str
     diffs: dict[str, int] = field(default_factory=dict)
     results: dict[str, str] = field(default_factory=dict)
+    stats: dict[str, int] = field(default_factory=dict)  # the runtime's stats_json at exit
 
     def describe(self) -> str:
         return f"exit {self.returncode}\n--- stdout\n{self.stdout}--- stderr\n{self.stderr}"
@@ -70,8 +74,14 @@ def build(name: str, program: Program, opt: str, mode: str, out_dir: Path) -> Pa
 
 
 def run(binary: Path, stdin: str = "") -> Outcome:
-    result = subprocess.run([str(binary)], input=stdin, capture_output=True, text=True, timeout=RUN_TIMEOUT)
-    return parse(result.returncode, result.stdout, result.stderr)
+    stats_path = binary.with_name(binary.name + ".stats.json")
+    env = dict(os.environ, MIRROR_OPTIONS=f"stats_json={stats_path}")
+    result = subprocess.run([str(binary)], input=stdin, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+                            env=env)
+    outcome = parse(result.returncode, result.stdout, result.stderr)
+    if stats_path.exists():
+        outcome.stats = json.loads(stats_path.read_text())
+    return outcome
 
 
 class ProgramRuns:
