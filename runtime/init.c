@@ -359,7 +359,7 @@ static bool page_is_zero(const unsigned char *page)
  * they are anonymous (.bss), and a page that was never touched is zero: mincore tells which were, so a
  * large .bss is not faulted in. (An anonymous page already swapped out would also look untouched; at
  * pre-init time the loader has barely written any, so the risk is accepted.) */
-static void seed_pages(uintptr_t start, uintptr_t end, bool file_backed)
+void _mirror_seed_pages(uintptr_t start, uintptr_t end, bool file_backed)
 {
     enum { BATCH_PAGES = 256 };
     unsigned char resident[BATCH_PAGES];
@@ -397,8 +397,8 @@ static void seed_executable_data(const struct executable *exe)
                           "that many (raise MIRROR_MAX_SEEDED_RANGES in runtime/internal.h)",
                           MIRROR_MAX_SEEDED_RANGES);
         _mirror_state.seeded[_mirror_state.seeded_count++] = (struct _mirror_range){start, end};
-        seed_pages(start, file_end, true);
-        seed_pages(file_end, end, false);
+        _mirror_seed_pages(start, file_end, true);
+        _mirror_seed_pages(file_end, end, false);
     }
 }
 
@@ -430,6 +430,7 @@ static void mirror_init(int argc, char **argv, char **envp)
     seed_executable_data(&exe);
     _mirror_domain_init();
     _mirror_globals_register(exe.load_bias, exe.phdr, exe.phnum);
+    _mirror_libraries_register();
     _mirror_signal_init();
     _mirror_exit_init();
     _mirror_state.initialized = true;

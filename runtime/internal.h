@@ -176,6 +176,17 @@ void _mirror_domain_init(void);
  * lazily bound PLT slots). load_bias and the program headers are the executable's. */
 void _mirror_globals_register(uintptr_t load_bias, const void *phdr, size_t phnum);
 
+/* ---- Instrumented shared libraries (libraries.c) ------------------------------------------------------- */
+
+/* Copy [start, end) (page-aligned) into the mirror, skipping zero pages; file_backed: the pages map a
+ * file, so not being resident says nothing about their content (init.c). */
+void _mirror_seed_pages(uintptr_t start, uintptr_t end, bool file_backed);
+/* Seed and protect the writable data of every loaded shared library that holds instrumented code
+ * (it carries a .note.mirrorpass) and is not protected yet. Start-up and dlopen call it. */
+void _mirror_libraries_register(void);
+/* Take libraries that are no longer loaded out of the domain (after dlclose). */
+void _mirror_libraries_forget_unloaded(void);
+
 /* ---- Symbols (symbols.c) ------------------------------------------------------------------------------- */
 
 /* What an address of the executable's data is: the smallest STT_OBJECT of the executable's .symtab

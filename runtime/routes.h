@@ -352,3 +352,7 @@ MIRROR_ROUTE(pthread_condattr_destroy)
 MIRROR_ROUTE(pthread_rwlockattr_init)
 MIRROR_ROUTE(pthread_rwlockattr_setkind_np)
 MIRROR_ROUTE(pthread_rwlockattr_destroy)
+
+/* Loading libraries at run time (libraries.c): instrumented ones enter the protected domain. */
+MIRROR_ROUTE(dlopen)
+MIRROR_ROUTE(dlclose)

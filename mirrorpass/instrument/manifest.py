@@ -64,6 +64,25 @@ def manifest_module_asm(report: ModuleReport) -> str:
     return "\n".join(f'module asm "{_ir_escape(line)}"' for line in lines) + "\n"
 
 
+# An ELF note (SHT_NOTE, allocated: the linker puts it in a PT_NOTE segment) that tells the runtime
+# at run time that a loaded object holds instrumented code, so that it protects the object's data.
+INSTRUMENTED_NOTE_LINES = [
+    '.pushsection .note.mirrorpass,"a",@note',
+    ".balign 4",
+    ".long 11",  # name size: "mirrorpass" and its NUL
+    ".long 4",  # descriptor size
+    ".long 1",  # type: instrumented code
+    '.asciz "mirrorpass"',
+    ".balign 4",
+    f".long {MANIFEST_VERSION}",
+    ".popsection",
+]
+
+
+def instrumented_note_module_asm() -> str:
+    return "".join(f'module asm "{_ir_escape(line)}"\n' for line in INSTRUMENTED_NOTE_LINES)
+
+
 def _gas_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 

@@ -34,7 +34,7 @@ from ..ir.module import Function, Instruction, Module, make_instruction, parse_m
 from ..ir.operands import Operand, ParseError, pointer_address_space
 from .escape import private_stack_pointers
 from .routes import route_calls
-from .manifest import FunctionReport, ModuleReport, manifest_module_asm
+from .manifest import FunctionReport, ModuleReport, instrumented_note_module_asm, manifest_module_asm
 from .shapes import Addressing, NameSource, flat_mirror, name_source_for, plain_store_keyword, store_mirror
 from .writes import intrinsic_writes_memory
 
@@ -133,7 +133,7 @@ def instrument_module(text: str, options: PassOptions) -> tuple[str, ModuleRepor
     if options.addressing is Addressing.SEGMENT and any(sum(f.mirrored.values()) for f in report.functions):
         # Tells the runtime that this program needs the GS base (runtime/init.c checks its address).
         tail.append("@__mirror_uses_gs = weak global i8 1")
-    out = _insert_module_asm(module.render(), manifest_module_asm(report))
+    out = _insert_module_asm(module.render(), manifest_module_asm(report) + instrumented_note_module_asm())
     if tail:
         out += "\n" + "\n".join(tail) + "\n"
     return out, report
