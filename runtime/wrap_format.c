@@ -284,14 +284,6 @@ static void wrote_asprintf(char **result, int length)
         return result;                                                                                    \
     } while (0)
 
-#define FORMAT_VARIADIC(wrapper, last, ...)                                                               \
-    do {                                                                                                  \
-        va_list args_;                                                                                    \
-        va_start(args_, last);                                                                            \
-        int result_ = wrapper(__VA_ARGS__, args_);                                                        \
-        va_end(args_);                                                                                    \
-        return result_;                                                                                   \
-    } while (0)
 
 MIRROR_WRAPPER int __mirror_vsprintf(char *s, const char *format, va_list args)
 {
@@ -327,32 +319,32 @@ MIRROR_WRAPPER int __mirror___vasprintf_chk(char **out, int flag, const char *fo
 
 MIRROR_WRAPPER int __mirror_sprintf(char *s, const char *format, ...)
 {
-    FORMAT_VARIADIC(__mirror_vsprintf, format, s, format);
+    FORWARD_VARIADIC(__mirror_vsprintf, format, s, format);
 }
 
 MIRROR_WRAPPER int __mirror_snprintf(char *s, size_t size, const char *format, ...)
 {
-    FORMAT_VARIADIC(__mirror_vsnprintf, format, s, size, format);
+    FORWARD_VARIADIC(__mirror_vsnprintf, format, s, size, format);
 }
 
 MIRROR_WRAPPER int __mirror___sprintf_chk(char *s, int flag, size_t slen, const char *format, ...)
 {
-    FORMAT_VARIADIC(__mirror___vsprintf_chk, format, s, flag, slen, format);
+    FORWARD_VARIADIC(__mirror___vsprintf_chk, format, s, flag, slen, format);
 }
 
 MIRROR_WRAPPER int __mirror___snprintf_chk(char *s, size_t size, int flag, size_t slen, const char *format, ...)
 {
-    FORMAT_VARIADIC(__mirror___vsnprintf_chk, format, s, size, flag, slen, format);
+    FORWARD_VARIADIC(__mirror___vsnprintf_chk, format, s, size, flag, slen, format);
 }
 
 MIRROR_WRAPPER int __mirror_asprintf(char **out, const char *format, ...)
 {
-    FORMAT_VARIADIC(__mirror_vasprintf, format, out, format);
+    FORWARD_VARIADIC(__mirror_vasprintf, format, out, format);
 }
 
 MIRROR_WRAPPER int __mirror___asprintf_chk(char **out, int flag, const char *format, ...)
 {
-    FORMAT_VARIADIC(__mirror___vasprintf_chk, format, out, flag, format);
+    FORWARD_VARIADIC(__mirror___vasprintf_chk, format, out, flag, format);
 }
 
 /* ---- To a stream (for %n only) ----------------------------------------------------------------------- */
@@ -389,32 +381,32 @@ MIRROR_WRAPPER int __mirror___vdprintf_chk(int fd, int flag, const char *format,
 
 MIRROR_WRAPPER int __mirror_printf(const char *format, ...)
 {
-    FORMAT_VARIADIC(__mirror_vprintf, format, format);
+    FORWARD_VARIADIC(__mirror_vprintf, format, format);
 }
 
 MIRROR_WRAPPER int __mirror_fprintf(FILE *stream, const char *format, ...)
 {
-    FORMAT_VARIADIC(__mirror_vfprintf, format, stream, format);
+    FORWARD_VARIADIC(__mirror_vfprintf, format, stream, format);
 }
 
 MIRROR_WRAPPER int __mirror_dprintf(int fd, const char *format, ...)
 {
-    FORMAT_VARIADIC(__mirror_vdprintf, format, fd, format);
+    FORWARD_VARIADIC(__mirror_vdprintf, format, fd, format);
 }
 
 MIRROR_WRAPPER int __mirror___printf_chk(int flag, const char *format, ...)
 {
-    FORMAT_VARIADIC(__mirror___vprintf_chk, format, flag, format);
+    FORWARD_VARIADIC(__mirror___vprintf_chk, format, flag, format);
 }
 
 MIRROR_WRAPPER int __mirror___fprintf_chk(FILE *stream, int flag, const char *format, ...)
 {
-    FORMAT_VARIADIC(__mirror___vfprintf_chk, format, stream, flag, format);
+    FORWARD_VARIADIC(__mirror___vfprintf_chk, format, stream, flag, format);
 }
 
 MIRROR_WRAPPER int __mirror___dprintf_chk(int fd, int flag, const char *format, ...)
 {
-    FORMAT_VARIADIC(__mirror___vdprintf_chk, format, fd, flag, format);
+    FORWARD_VARIADIC(__mirror___vdprintf_chk, format, fd, flag, format);
 }
 
 /* ---- Dates and numbers ------------------------------------------------------------------------------- */

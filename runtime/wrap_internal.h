@@ -19,6 +19,8 @@
 #include <string.h>
 #include <sys/uio.h>
 
+#include <stdarg.h>
+
 #include "internal.h"
 
 /* A wrapper is what instrumented code calls instead of libc: it must be visible to the program even
@@ -96,5 +98,15 @@ size_t _mirror_copy_readable(uintptr_t start, size_t len);
 void _mirror_copy_resident(uintptr_t start, size_t len);
 
 #pragma GCC visibility pop
+
+/* The body of a variadic wrapper: hand the arguments after `last` to its va_list form. */
+#define FORWARD_VARIADIC(wrapper, last, ...)                                                              \
+    do {                                                                                                  \
+        va_list args_;                                                                                    \
+        va_start(args_, last);                                                                            \
+        int result_ = wrapper(__VA_ARGS__, args_);                                                        \
+        va_end(args_);                                                                                    \
+        return result_;                                                                                   \
+    } while (0)
 
 #endif

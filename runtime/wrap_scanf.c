@@ -324,41 +324,33 @@ MIRROR_WRAPPER int __mirror_vscanf(const char *format, va_list args)
     SCAN_RETURN(libc_vfscanf(stdin, format, args), format, args, true);
 }
 
-#define SCAN_VARIADIC(wrapper, last, ...)                                                                 \
-    do {                                                                                                  \
-        va_list args_;                                                                                    \
-        va_start(args_, last);                                                                            \
-        int result_ = wrapper(__VA_ARGS__, args_);                                                        \
-        va_end(args_);                                                                                    \
-        return result_;                                                                                   \
-    } while (0)
 
 MIRROR_WRAPPER int __mirror___isoc99_sscanf(const char *s, const char *format, ...)
 {
-    SCAN_VARIADIC(__mirror___isoc99_vsscanf, format, s, format);
+    FORWARD_VARIADIC(__mirror___isoc99_vsscanf, format, s, format);
 }
 
 MIRROR_WRAPPER int __mirror___isoc99_fscanf(FILE *stream, const char *format, ...)
 {
-    SCAN_VARIADIC(__mirror___isoc99_vfscanf, format, stream, format);
+    FORWARD_VARIADIC(__mirror___isoc99_vfscanf, format, stream, format);
 }
 
 MIRROR_WRAPPER int __mirror___isoc99_scanf(const char *format, ...)
 {
-    SCAN_VARIADIC(__mirror___isoc99_vscanf, format, format);
+    FORWARD_VARIADIC(__mirror___isoc99_vscanf, format, format);
 }
 
 MIRROR_WRAPPER int __mirror_sscanf(const char *s, const char *format, ...)
 {
-    SCAN_VARIADIC(__mirror_vsscanf, format, s, format);
+    FORWARD_VARIADIC(__mirror_vsscanf, format, s, format);
 }
 
 MIRROR_WRAPPER int __mirror_fscanf(FILE *stream, const char *format, ...)
 {
-    SCAN_VARIADIC(__mirror_vfscanf, format, stream, format);
+    FORWARD_VARIADIC(__mirror_vfscanf, format, stream, format);
 }
 
 MIRROR_WRAPPER int __mirror_scanf(const char *format, ...)
 {
-    SCAN_VARIADIC(__mirror_vscanf, format, format);
+    FORWARD_VARIADIC(__mirror_vscanf, format, format);
 }
