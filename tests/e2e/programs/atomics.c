@@ -121,7 +121,36 @@ static void *worker(void *p)
     return NULL;
 }
 
-int main(void)
+/* Back to the initial values, for the next round (MIRROR_E2E_ROUNDS, mcheck.h); main has joined every
+ * thread of the previous round. */
+static void reset(void)
+{
+    atomic_store(&g_counter, 0);
+    atomic_store(&g_down, 1000000000L);
+    atomic_store(&g_bits, 0);
+    atomic_store(&g_toggle, 0);
+    for (int k = 0; k < 8; k++)
+        atomic_store(&g_small[k], 0);
+    for (int k = 0; k < 16; k++)
+        atomic_store(&g_bytes[k], 0);
+    atomic_store(&g_lock, 0);
+    atomic_store(&g_max, -1);
+    atomic_store(&g_packed, 0);
+    atomic_store(&g_go, 0);
+    atomic_store(&g_done, 0);
+    for (int t = 0; t < THREADS; t++) {
+        atomic_store(&g_finished[t], 0);
+        atomic_store(&g_fsum[t], 0.0);
+        g_nand[t] = 0;
+        for (int k = 0; k < REGION / 8; k++)
+            g_per_thread[t][k] = 0;
+    }
+    for (int k = 0; k < LOG_CAP; k++)
+        g_log[k] = 0;
+    g_log_len = 0;
+}
+
+static void run_round(void)
 {
     pthread_t tid[THREADS];
     struct arg args[THREADS];
@@ -185,7 +214,16 @@ int main(void)
     MCHECK_OBJ(g_log_len);
     MCHECK_OBJ(g_per_thread);
     MCHECK(regions, THREADS * REGION * sizeof *regions);
-    mcheck_report();
     free(regions);
+}
+
+int main(void)
+{
+    for (int round = 0, rounds = mcheck_rounds(); round < rounds; round++) {
+        if (round > 0)
+            reset();
+        run_round();
+    }
+    mcheck_report();
     return 0;
 }

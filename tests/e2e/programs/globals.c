@@ -33,10 +33,16 @@ static _Thread_local struct {
     char b[12];
 } t_struct;
 
-static int next_id(void)
+static int next_id(int restart)
 {
     static int counter = 1000; /* static local, initialised */
     static long history[16];   /* static local, zero */
+    if (restart) { /* back to the initial values, for the next round (MIRROR_E2E_ROUNDS, mcheck.h) */
+        counter = 1000;
+        for (int i = 0; i < 16; i++)
+            history[i] = 0;
+        return 0;
+    }
     counter += 7;
     history[counter % 16] += counter;
     if (counter == 1000 + 7 * 20) {
@@ -82,7 +88,53 @@ static void *thread_main(void *arg)
     return result;
 }
 
-int main(void)
+/* The initial values of the globals a round changes (the others it overwrites with the same values):
+ * saved before the first round and put back before each further round (MIRROR_E2E_ROUNDS, mcheck.h). */
+static struct {
+    int g_int;
+    long g_zero;
+    double g_real;
+    char g_name[24];
+    int g_table[5][7];
+    int *g_ptr;
+    const char *g_strs[3];
+    __typeof__(g_cfg) g_cfg;
+} g_initial;
+
+static void save_initial(void)
+{
+    g_initial.g_int = g_int;
+    g_initial.g_zero = g_zero;
+    g_initial.g_real = g_real;
+    for (int i = 0; i < 24; i++)
+        g_initial.g_name[i] = g_name[i];
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 7; j++)
+            g_initial.g_table[i][j] = g_table[i][j];
+    g_initial.g_ptr = g_ptr;
+    for (int i = 0; i < 3; i++)
+        g_initial.g_strs[i] = g_strs[i];
+    g_initial.g_cfg = g_cfg;
+}
+
+static void restore_initial(void)
+{
+    g_int = g_initial.g_int;
+    g_zero = g_initial.g_zero;
+    g_real = g_initial.g_real;
+    for (int i = 0; i < 24; i++)
+        g_name[i] = g_initial.g_name[i];
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 7; j++)
+            g_table[i][j] = g_initial.g_table[i][j];
+    g_ptr = g_initial.g_ptr;
+    for (int i = 0; i < 3; i++)
+        g_strs[i] = g_initial.g_strs[i];
+    g_cfg = g_initial.g_cfg;
+    next_id(1);
+}
+
+static void run_round(void)
 {
     g_int += 1;
     g_zero = -123456789L;
@@ -103,7 +155,7 @@ int main(void)
     g_cfg.tag[3] = '!';
     int ids = 0;
     for (int i = 0; i < 25; i++)
-        ids += next_id();
+        ids += next_id(0);
 
     long main_tls = tls_work(1);
     pthread_t th[3];
@@ -144,6 +196,16 @@ int main(void)
     MCHECK_OBJ(g_ptr);
     MCHECK_OBJ(g_strs);
     MCHECK_OBJ(g_cfg);
+}
+
+int main(void)
+{
+    save_initial();
+    for (int round = 0, rounds = mcheck_rounds(); round < rounds; round++) {
+        if (round > 0)
+            restore_initial();
+        run_round();
+    }
     mcheck_report();
     return 0;
 }

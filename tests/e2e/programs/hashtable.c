@@ -196,8 +196,10 @@ static const char *make_key(unsigned long n, size_t pad)
     return g_scratch;
 }
 
-int main(void)
+/* One round (MIRROR_E2E_ROUNDS, mcheck.h): every round starts from an empty table and frees it all. */
+static void run_round(void)
 {
+    g_table = (struct table){0};
     g_table.nbuckets = 8;
     g_table.buckets = malloc(8 * sizeof *g_table.buckets);
     for (int i = 0; i < 8; i++)
@@ -251,8 +253,15 @@ int main(void)
     MCHECK_OBJ(g_table);
     MCHECK_OBJ(g_scratch);
     MCHECK_OBJ(g_scratch_cap);
-    mcheck_report();
     free(g_table.buckets);
+    g_table.buckets = NULL;
+}
+
+int main(void)
+{
+    for (int round = 0, rounds = mcheck_rounds(); round < rounds; round++)
+        run_round();
+    mcheck_report();
     free(g_scratch);
     return 0;
 }

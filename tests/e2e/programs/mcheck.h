@@ -17,9 +17,21 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+/* MIRROR_E2E_ROUNDS=n: the programs that call mcheck_rounds() repeat their workload n times, each round
+ * starting from the same state and printing the same lines, so that a run lasts long enough for fault
+ * injection (tests/e2e/test_injection.py). Unset (or not a positive number): one round, as always. */
+static inline int mcheck_rounds(void)
+{
+    const char *text = getenv("MIRROR_E2E_ROUNDS");
+    int n = text ? atoi(text) : 1;
+    return n > 0 ? n : 1;
+}
 
 #ifdef MIRRORED
 #include <mirror.h>
+#include <string.h>
 
 static size_t mcheck_divergent, mcheck_bytes, mcheck_ranges;
 
@@ -33,8 +45,34 @@ static void mcheck_range(const char *what, int line, const void *p, size_t n)
         fprintf(stderr, "mirror: %zu of %zu bytes diverge in %s (line %d)\n", diff, n, what, line);
 }
 
+/* MIRROR_E2E_TOUCH_LOST=1 (fault injection): read one byte of every page that the runtime's injector
+ * replaced by its empty memfd ("/memfd:mirrorpass-lost-page" in /proc/self/maps) and that nothing has
+ * touched since, so that every lost page is restored (or the process dies) before the run ends and the
+ * audit at exit compares it too. Says on stderr how many there were. */
+static void mcheck_touch_lost_pages(void)
+{
+    const char *flag = getenv("MIRROR_E2E_TOUCH_LOST");
+    if (!flag || strcmp(flag, "1") != 0)
+        return;
+    unsigned long ranges[256][2];
+    int n = 0;
+    FILE *maps = fopen("/proc/self/maps", "r");
+    char line[512];
+    while (maps && n < 256 && fgets(line, sizeof line, maps))
+        if (strstr(line, "mirrorpass-lost-page") && sscanf(line, "%lx-%lx", &ranges[n][0], &ranges[n][1]) == 2)
+            n++;
+    if (maps)
+        fclose(maps);
+    unsigned long pages = 0;
+    for (int i = 0; i < n; i++)
+        for (unsigned long a = ranges[i][0]; a < ranges[i][1]; a += 4096, pages++)
+            (void)*(volatile const char *)a;
+    fprintf(stderr, "mcheck: touched %lu lost pages\n", pages);
+}
+
 static void mcheck_report(void)
 {
+    mcheck_touch_lost_pages();
     printf("mirror: checked %zu bytes in %zu ranges\n", __atomic_load_n(&mcheck_bytes, __ATOMIC_RELAXED),
            __atomic_load_n(&mcheck_ranges, __ATOMIC_RELAXED));
     printf("mirror: %zu divergent bytes\n", __atomic_load_n(&mcheck_divergent, __ATOMIC_RELAXED));
