@@ -79,7 +79,35 @@ static struct lost_page *enter(uintptr_t page, int state)
                 return slot;
             }
         }
+    errno = ENOSPC;
     return NULL;
+}
+
+/* Lost and not yet rebuilt (LOST or REPAIRING). */
+static bool unrepaired(uintptr_t page)
+{
+    struct lost_page *slot = find(page);
+    int state = slot ? __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE) : SLOT_EMPTY;
+    return state == SLOT_LOST || state == SLOT_REPAIRING;
+}
+
+/* Enter page as LOST. A page lost before and repaired since takes its old slot back (its REPAIRED
+ * state would otherwise make the handler take the new fault for a straggler's and retry forever);
+ * a page that is lost right now cannot be lost again (NULL, EBUSY). Otherwise an empty slot, or the
+ * oldest repaired one when the table is full (NULL, ENOSPC, when every slot holds a lost page). */
+static struct lost_page *enter_lost(uintptr_t page)
+{
+    struct lost_page *mine = find(page);
+    if (mine) {
+        int expected = SLOT_REPAIRED;
+        if (__atomic_load_n(&mine->page, __ATOMIC_ACQUIRE) == page &&
+            __atomic_compare_exchange_n(&mine->state, &expected, SLOT_LOST, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_RELAXED))
+            return mine;
+        errno = EBUSY;
+        return NULL;
+    }
+    return enter(page, SLOT_LOST);
 }
 
 enum _mirror_claim _mirror_lost_claim(uintptr_t page, bool memory_error_code)
@@ -157,11 +185,9 @@ int mirror_inject_error(void *addr)
         errno = EINVAL; /* not mapped, or neither application memory nor its mirror */
         return -1;
     }
-    struct lost_page *slot = enter(page, SLOT_LOST);
-    if (!slot) {
-        errno = ENOSPC;
+    struct lost_page *slot = enter_lost(page);
+    if (!slot)
         return -1;
-    }
     memcpy(slot->name, name, sizeof name);
     slot->prot = prot;
     void *p = mmap((void *)page, MIRROR_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
@@ -180,6 +206,14 @@ static uint64_t next_random(void)
     return inject.rng = x;
 }
 
+/* A page the injector may lose: neither it nor its other copy is lost right now (losing both copies of
+ * a page is what no mirror survives; mirror_inject_error lets a test do it on purpose). */
+static bool may_lose(uintptr_t page)
+{
+    uintptr_t other = _mirror_in_mirror_window(page) ? page - (uintptr_t)MIRROR_DELTA : (uintptr_t)_mirror_of((void *)page);
+    return !unrepaired(page) && !unrepaired(other);
+}
+
 /* A resident page of the protected domain, fully covered by one entry of the wanted kinds. */
 static uintptr_t pick_protected_page(bool heap)
 {
@@ -195,7 +229,7 @@ static uintptr_t pick_protected_page(bool heap)
         uintptr_t first = _mirror_page_up(c->start), pages = (_mirror_page_down(c->end) - first) / MIRROR_PAGE_SIZE;
         uintptr_t page = first + (next_random() % pages) * MIRROR_PAGE_SIZE;
         unsigned char resident = 0;
-        if (mincore((void *)page, MIRROR_PAGE_SIZE, &resident) == 0 && (resident & 1) && !find(page))
+        if (mincore((void *)page, MIRROR_PAGE_SIZE, &resident) == 0 && (resident & 1) && may_lose(page))
             return page;
     }
     return 0;
@@ -211,7 +245,8 @@ static uintptr_t pick_target(void)
             return 0;
         uintptr_t mirror = (uintptr_t)_mirror_of((void *)native);
         unsigned char resident = 0;
-        return mincore((void *)mirror, MIRROR_PAGE_SIZE, &resident) == 0 && (resident & 1) ? mirror : 0;
+        bool ok = mincore((void *)mirror, MIRROR_PAGE_SIZE, &resident) == 0 && (resident & 1) && may_lose(mirror);
+        return ok ? mirror : 0;
     }
     return pick_protected_page(kind == 0);
 }

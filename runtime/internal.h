@@ -49,6 +49,13 @@ static inline bool _mirror_in_app_window(uintptr_t start, uintptr_t end)
            (start >= MIRROR_APP2_START && end <= MIRROR_APP2_END && start <= end);
 }
 
+/* True when a is the mirror of an application address (and not itself application memory). */
+static inline bool _mirror_in_mirror_window(uintptr_t a)
+{
+    uintptr_t native = a - (uintptr_t)MIRROR_DELTA;
+    return _mirror_in_app_window(native, native + 1) && !_mirror_in_app_window(a, a + 1);
+}
+
 /* ---- Runtime state ------------------------------------------------------------------------------------- */
 
 /* Put a runtime variable in the section the protected domain excludes. Every static or global variable

@@ -23,7 +23,8 @@ MIRROR_ROUTE(malloc_usable_size)
 MIRROR_ROUTE(strdup)
 MIRROR_ROUTE(strndup)
 
-/* File-descriptor input (wrap_io.c): the bytes read, pipe descriptors, poll/select/epoll results,
+/* File descriptors (wrap_io.c): the bytes read (and, for read and write, buffers touched first so that a
+ * lost page is rebuilt before the kernel meets it), pipe descriptors, poll/select/epoll results,
  * ioctl results, terminal attributes. */
 MIRROR_ROUTE(read)
 MIRROR_ROUTE(pread)
@@ -36,6 +37,11 @@ MIRROR_ROUTE(preadv)
 MIRROR_ROUTE(preadv64)
 MIRROR_ROUTE(preadv2)
 MIRROR_ROUTE(preadv64v2)
+MIRROR_ROUTE(write)
+MIRROR_ROUTE(pwrite)
+MIRROR_ROUTE(pwrite64)
+MIRROR_ROUTE(writev)
+MIRROR_ROUTE(pwritev)
 MIRROR_ROUTE(pipe)
 MIRROR_ROUTE(pipe2)
 MIRROR_ROUTE(poll)
@@ -56,8 +62,11 @@ MIRROR_ROUTE(cfsetspeed)
 MIRROR_ROUTE(ptsname_r)
 MIRROR_ROUTE(ttyname_r)
 
-/* Sockets (wrap_net.c): received data, sender addresses, msghdr fields, address and option out-params,
+/* Sockets (wrap_net.c): sent and received buffers touched first, received data, sender addresses, msghdr fields, address and option out-params,
  * address conversions. */
+MIRROR_ROUTE(send)
+MIRROR_ROUTE(sendto)
+MIRROR_ROUTE(sendmsg)
 MIRROR_ROUTE(recv)
 MIRROR_ROUTE(__recv_chk)
 MIRROR_ROUTE(recvfrom)

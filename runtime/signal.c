@@ -46,9 +46,14 @@ static struct {
     bool alt_stack_key_ready;
 } signals MIRROR_RT_STATE;
 
-/* The page this thread is copying a repair from, to tell "the other copy is lost too" from a new
+/* Native pages rebuilt so far. Instrumented code reads it around a large memcpy and copies again when
+ * it changed: a page lost while the native copy ran comes back from the mirror without the bytes the
+ * copy wrote before the loss (mirrorpass/instrument/mirror_pass.py). Exported; not protected. */
+uint64_t __mirror_repairs MIRROR_RT_STATE;
+
+/* The range this thread is copying a repair from, to tell "the other copy is lost too" from a new
  * fault. */
-static __thread uintptr_t repair_source;
+static __thread uintptr_t repair_source, repair_source_end;
 
 /* ---- what a page is ------------------------------------------------------------------------------------- */
 
@@ -74,21 +79,10 @@ static void copy_page(void *dst, const void *src, size_t size)
     __asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
 }
 
-static bool in_mirror_window(uintptr_t a)
-{
-    uintptr_t native = a - (uintptr_t)MIRROR_DELTA;
-    return _mirror_in_app_window(native, native + 1) && !_mirror_in_app_window(a, a + 1);
-}
+enum outcome { REPAIRED, NOT_PROTECTED, BOTH_LOST, REMAP_FAILED };
 
-/* Replace [page, page + size) by fresh zero pages (writable until the copy is in). */
-static bool fresh_page(uintptr_t page, size_t size)
-{
-    long p = _mirror_sys_mmap(page, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-    return p == (long)page;
-}
-
-/* Give a repaired page the protection its mapping had (RELRO data is read-only). */
-static void restore_protection(uintptr_t page, size_t size)
+/* The protection a lost page's mapping had (RELRO data is read-only). */
+static int lost_protection(uintptr_t page)
 {
     int prot = _mirror_lost_prot(page);
     if (prot < 0) { /* a real memory error: the poisoned page's mapping is still there */
@@ -96,8 +90,32 @@ static void restore_protection(uintptr_t page, size_t size)
         prot = PROT_READ | PROT_WRITE;
         _mirror_mapping_info(page, name, sizeof name, &prot);
     }
+    return prot;
+}
+
+/* Rebuild [page, page + size) from `source` without ever showing a half-built page: the copy is made
+ * in a fresh private page elsewhere, given the protection `prot`, and moved over the lost page in one
+ * mremap. Until then the lost page keeps faulting, and other threads that touch it wait in
+ * _mirror_lost_claim; afterwards they see every byte of the copy. */
+static enum outcome rebuild(uintptr_t page, size_t size, const void *source, int prot)
+{
+    long fresh = _mirror_sys_mmap(0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (fresh < 0)
+        return REMAP_FAILED;
+    if (source) {
+        /* This read faults if the other copy is lost too: the nested handler sees repair_source. */
+        repair_source = (uintptr_t)source;
+        repair_source_end = (uintptr_t)source + size;
+        copy_page((void *)fresh, source, size);
+        repair_source = repair_source_end = 0;
+    }
     if (prot != (PROT_READ | PROT_WRITE))
-        _mirror_sys_mprotect(page, size, prot);
+        _mirror_sys_mprotect((uintptr_t)fresh, size, prot);
+    if (_mirror_sys_mremap((uintptr_t)fresh, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, page) != (long)page) {
+        _mirror_sys_munmap((uintptr_t)fresh, size);
+        return REMAP_FAILED;
+    }
+    return REPAIRED;
 }
 
 static void describe_address(uintptr_t addr, char *out, size_t capacity)
@@ -116,34 +134,22 @@ static void describe_address(uintptr_t addr, char *out, size_t capacity)
 
 /* ---- repair --------------------------------------------------------------------------------------------- */
 
-enum outcome { REPAIRED, NOT_PROTECTED, BOTH_LOST, REMAP_FAILED };
-
 static enum outcome repair_native(uintptr_t page, size_t size)
 {
     if (protected_bytes(page, size) != size)
         return NOT_PROTECTED;
-    /* The mirror read below may fault itself (both copies lost): the nested handler sees repair_source. */
-    if (!fresh_page(page, size))
-        return REMAP_FAILED;
-    repair_source = (uintptr_t)_mirror_of((void *)page);
-    copy_page((void *)page, _mirror_of((void *)page), size);
-    repair_source = 0;
-    restore_protection(page, size);
-    return REPAIRED;
+    enum outcome result = rebuild(page, size, _mirror_of((void *)page), lost_protection(page));
+    if (result == REPAIRED)
+        __atomic_add_fetch(&__mirror_repairs, 1, __ATOMIC_RELEASE);
+    return result;
 }
 
 static enum outcome repair_mirror(uintptr_t mirror_page, size_t size)
 {
     uintptr_t native = mirror_page - (uintptr_t)MIRROR_DELTA;
-    if (!fresh_page(mirror_page, size))
-        return REMAP_FAILED;
     /* A mirror page of unprotected memory holds nothing anybody will read back: zero is fine. */
-    if (protected_bytes(native, size) == size) {
-        repair_source = native;
-        copy_page((void *)mirror_page, (void *)native, size);
-        repair_source = 0;
-    }
-    return REPAIRED;
+    bool exact = protected_bytes(native, size) == size;
+    return rebuild(mirror_page, size, exact ? (const void *)native : NULL, PROT_READ | PROT_WRITE);
 }
 
 /* ---- reporting and dying ------------------------------------------------------------------------------- */
@@ -208,12 +214,13 @@ static void on_sigbus(int sig, siginfo_t *info, void *context)
     int code = info->si_code;
 
     /* A fault while this thread copies a page back: the other copy is lost as well. */
-    if (repair_source && (addr & ~(MIRROR_PAGE_SIZE - 1)) == repair_source) {
+    if (repair_source && addr >= repair_source && addr < repair_source_end) {
         uintptr_t source = repair_source;
-        repair_source = 0;
+        size_t size = repair_source_end - repair_source;
+        repair_source = repair_source_end = 0;
         _mirror_stat_add(MIRROR_STAT_unrecoverable, 1);
-        uintptr_t native = in_mirror_window(source) ? source - (uintptr_t)MIRROR_DELTA : source;
-        report_lost(native, MIRROR_PAGE_SIZE, code, BOTH_LOST);
+        uintptr_t native = _mirror_in_mirror_window(source) ? source - (uintptr_t)MIRROR_DELTA : source;
+        report_lost(native, size, code, BOTH_LOST);
         die_now();
         return;
     }
@@ -238,7 +245,7 @@ static void on_sigbus(int sig, siginfo_t *info, void *context)
         break;
     }
 
-    bool mirror_side = in_mirror_window(page);
+    bool mirror_side = _mirror_in_mirror_window(page);
     enum outcome result = mirror_side ? repair_mirror(page, size) : repair_native(page, size);
     _mirror_lost_done(page);
     if (result == REPAIRED) {

@@ -30,6 +30,16 @@ static inline long _mirror_sys_mmap(uintptr_t addr, size_t len, int prot, int fl
     return _mirror_syscall6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, off);
 }
 
+static inline long _mirror_sys_munmap(uintptr_t addr, size_t len)
+{
+    return _mirror_syscall6(SYS_munmap, (long)addr, (long)len, 0, 0, 0, 0);
+}
+
+static inline long _mirror_sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags, uintptr_t to)
+{
+    return _mirror_syscall6(SYS_mremap, (long)old, (long)old_len, (long)new_len, flags, (long)to, 0);
+}
+
 static inline long _mirror_sys_mprotect(uintptr_t addr, size_t len, int prot)
 {
     return _mirror_syscall6(SYS_mprotect, (long)addr, (long)len, prot, 0, 0, 0);

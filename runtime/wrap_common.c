@@ -24,6 +24,30 @@ void _mirror_wrote_iov(const struct iovec *iov, size_t count, size_t bytes)
     }
 }
 
+void _mirror_touch(const void *p, size_t n)
+{
+    uintptr_t at = (uintptr_t)p, end = at + n;
+    if (!_mirror_has_mirror(p, n))
+        return;
+    while (at < end) {
+        struct _mirror_region r;
+        uintptr_t next_page = (at | (MIRROR_PAGE_SIZE - 1)) + 1;
+        if (!_mirror_domain_lookup(at, &r)) {
+            at = next_page; /* not protected: a lost page there cannot come back anyway */
+            continue;
+        }
+        uintptr_t stop = r.end < end ? r.end : end;
+        for (; at < stop; at = (at | (MIRROR_PAGE_SIZE - 1)) + 1)
+            (void)*(volatile const unsigned char *)at; /* a lost page faults here and is rebuilt */
+    }
+}
+
+void _mirror_touch_iov(const struct iovec *iov, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        _mirror_touch(iov[i].iov_base, iov[i].iov_len);
+}
+
 /* True when native and mirror hold the same bytes at this word. The caller has made its own native
  * writes globally visible first (a full fence: libc's plain stores may still sit in this CPU's store
  * buffer). A thread that then finds the two equal may skip its mirror write: any mirror write that lands

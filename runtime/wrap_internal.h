@@ -70,6 +70,13 @@ static inline void _mirror_wrote_string_within(const char *s, size_t capacity)
     }
 }
 
+/* The kernel is about to read or write [p, p + n) in a system call. Read one byte of each protected
+ * page of it first, so that a page lost to a memory error is rebuilt now by the SIGBUS handler: met by
+ * the kernel inside the call it would fail the call with EFAULT instead. (A page lost between this and
+ * the call still does: a window of one system call.) Unprotected pages are not touched. */
+void _mirror_touch(const void *p, size_t n);
+void _mirror_touch_iov(const struct iovec *iov, size_t count);
+
 /* libc scattered `bytes` bytes over the buffers of iov[0..count), in order. */
 void _mirror_wrote_iov(const struct iovec *iov, size_t count, size_t bytes);
 

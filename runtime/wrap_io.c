@@ -8,6 +8,10 @@
  * request number says (_IOR/_IOWR: _IOC_SIZE bytes) or, for the old terminal and FIONREAD requests
  * that predate the encoding, what a short table says; other requests are not covered. tcgetattr and
  * the cf* helpers fill or edit a struct termios.
+ *
+ * The read and write families first touch the protected pages of their buffers (_mirror_touch): a
+ * page lost to a memory error is rebuilt by the SIGBUS handler before the kernel meets it, which
+ * would fail the call with EFAULT ("Bad address") instead of raising SIGBUS.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,16 +53,19 @@ static ssize_t wrote_iov(const struct iovec *iov, int count, ssize_t got)
 
 MIRROR_WRAPPER ssize_t __mirror_read(int fd, void *buf, size_t n)
 {
+    _mirror_touch(buf, n);
     return wrote_count(buf, read(fd, buf, n));
 }
 
 MIRROR_WRAPPER ssize_t __mirror_pread(int fd, void *buf, size_t n, off_t offset)
 {
+    _mirror_touch(buf, n);
     return wrote_count(buf, pread(fd, buf, n, offset));
 }
 
 MIRROR_WRAPPER ssize_t __mirror_pread64(int fd, void *buf, size_t n, off64_t offset)
 {
+    _mirror_touch(buf, n);
     return wrote_count(buf, pread64(fd, buf, n, offset));
 }
 
@@ -79,27 +86,64 @@ MIRROR_WRAPPER ssize_t __mirror___pread64_chk(int fd, void *buf, size_t n, off64
 
 MIRROR_WRAPPER ssize_t __mirror_readv(int fd, const struct iovec *iov, int count)
 {
+    _mirror_touch_iov(iov, count > 0 ? (size_t)count : 0);
     return wrote_iov(iov, count, readv(fd, iov, count));
 }
 
 MIRROR_WRAPPER ssize_t __mirror_preadv(int fd, const struct iovec *iov, int count, off_t offset)
 {
+    _mirror_touch_iov(iov, count > 0 ? (size_t)count : 0);
     return wrote_iov(iov, count, preadv(fd, iov, count, offset));
 }
 
 MIRROR_WRAPPER ssize_t __mirror_preadv64(int fd, const struct iovec *iov, int count, off64_t offset)
 {
+    _mirror_touch_iov(iov, count > 0 ? (size_t)count : 0);
     return wrote_iov(iov, count, preadv64(fd, iov, count, offset));
 }
 
 MIRROR_WRAPPER ssize_t __mirror_preadv2(int fd, const struct iovec *iov, int count, off_t offset, int flags)
 {
+    _mirror_touch_iov(iov, count > 0 ? (size_t)count : 0);
     return wrote_iov(iov, count, preadv2(fd, iov, count, offset, flags));
 }
 
 MIRROR_WRAPPER ssize_t __mirror_preadv64v2(int fd, const struct iovec *iov, int count, off64_t offset, int flags)
 {
+    _mirror_touch_iov(iov, count > 0 ? (size_t)count : 0);
     return wrote_iov(iov, count, preadv64v2(fd, iov, count, offset, flags));
+}
+
+/* ---- write: the kernel reads the buffers ---------------------------------------------------------------- */
+
+MIRROR_WRAPPER ssize_t __mirror_write(int fd, const void *buf, size_t n)
+{
+    _mirror_touch(buf, n);
+    return write(fd, buf, n);
+}
+
+MIRROR_WRAPPER ssize_t __mirror_pwrite(int fd, const void *buf, size_t n, off_t offset)
+{
+    _mirror_touch(buf, n);
+    return pwrite(fd, buf, n, offset);
+}
+
+MIRROR_WRAPPER ssize_t __mirror_pwrite64(int fd, const void *buf, size_t n, off64_t offset)
+{
+    _mirror_touch(buf, n);
+    return pwrite64(fd, buf, n, offset);
+}
+
+MIRROR_WRAPPER ssize_t __mirror_writev(int fd, const struct iovec *iov, int count)
+{
+    _mirror_touch_iov(iov, count > 0 ? (size_t)count : 0);
+    return writev(fd, iov, count);
+}
+
+MIRROR_WRAPPER ssize_t __mirror_pwritev(int fd, const struct iovec *iov, int count, off_t offset)
+{
+    _mirror_touch_iov(iov, count > 0 ? (size_t)count : 0);
+    return pwritev(fd, iov, count, offset);
 }
 
 /* ---- pipes --------------------------------------------------------------------------------------------- */

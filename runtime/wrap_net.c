@@ -43,15 +43,39 @@ static ssize_t wrote_received(const void *buf, size_t capacity, ssize_t got)
     return got;
 }
 
+/* ---- Sending: the kernel reads the buffers (touched first: see _mirror_touch) -------------------------- */
+
+MIRROR_WRAPPER ssize_t __mirror_send(int fd, const void *buf, size_t n, int flags)
+{
+    _mirror_touch(buf, n);
+    return send(fd, buf, n, flags);
+}
+
+MIRROR_WRAPPER ssize_t __mirror_sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
+                                       socklen_t addrlen)
+{
+    _mirror_touch(buf, n);
+    return sendto(fd, buf, n, flags, addr, addrlen);
+}
+
+MIRROR_WRAPPER ssize_t __mirror_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+    if (msg != NULL)
+        _mirror_touch_iov(msg->msg_iov, msg->msg_iovlen);
+    return sendmsg(fd, msg, flags);
+}
+
 /* ---- Receiving ----------------------------------------------------------------------------------------- */
 
 MIRROR_WRAPPER ssize_t __mirror_recv(int fd, void *buf, size_t n, int flags)
 {
+    _mirror_touch(buf, n);
     return wrote_received(buf, n, recv(fd, buf, n, flags));
 }
 
 MIRROR_WRAPPER ssize_t __mirror___recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
 {
+    _mirror_touch(buf, n);
     return wrote_received(buf, n, __recv_chk(fd, buf, n, buflen, flags));
 }
 
@@ -59,6 +83,7 @@ MIRROR_WRAPPER ssize_t __mirror_recvfrom(int fd, void *buf, size_t n, int flags,
                                          socklen_t *addrlen)
 {
     socklen_t offered = offered_length(addr, addrlen);
+    _mirror_touch(buf, n);
     ssize_t got = recvfrom(fd, buf, n, flags, addr, addrlen);
     if (got >= 0 && addr != NULL)
         wrote_value_result(addr, addrlen, offered);

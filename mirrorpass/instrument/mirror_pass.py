@@ -12,8 +12,19 @@ faults exactly where the uninstrumented program would). What is mirrored and how
   `cmpxchg`: a call to the runtime's __mirror_sync_atomic, which copies the native word to the
   mirror until native stayed unchanged across the copy (runtime/atomic_sync.c). Replaying these
   writes on the mirror would let racing threads leave it stale (seen with a contended CAS loop).
-- memset: the same memset on the mirror. memcpy/memmove (and their .inline forms): a copy from the
-  native destination, which after the native copy holds exactly the bytes to mirror, overlap or not.
+- memset: the same memset on the mirror. memcpy (and .inline): the same copy to the mirror, from the
+  native source, which the copy did not change (source and destination are equal or disjoint). Had
+  it read the native destination instead, a destination page lost between the two copies would be
+  rebuilt from the mirror without the new bytes, and the mirror copy would then make native and
+  mirror agree on the stale ones. A destination page lost while the native copy runs, and written
+  again by it (glibc stores a large copy's head and tail last), is rebuilt from the mirror without
+  the bytes written before the loss: so a copy that is not a small constant size reads the
+  runtime's repair counter (__mirror_repairs) before the native copy and after the mirror copy, and
+  when it changed copies the mirror (right by then) back over the native destination (a zero-length
+  memcpy otherwise). memmove: the same guard, but the mirror move runs first, from the source's
+  mirror when the ranges overlap (a select on the overlap test; the native move would overwrite its
+  source) and from the native source otherwise (which may be memory without a mirror). A memmove of
+  a small constant size (a few moves) copies the native destination to the mirror afterwards.
 - masked store, compress store, scatter, x86 maskstore: the same call on the mirror address(es).
 - va_start/va_copy of a va_list that escapes: the 24-byte va_list is copied to the mirror.
 - setjmp/sigsetjmp: libc fills the jmp_buf and the call returns twice (no wrapper possible): the
@@ -93,6 +104,10 @@ SETJMP_FUNCTIONS = frozenset({"@setjmp", "@_setjmp", "@sigsetjmp", "@__sigsetjmp
 JMP_BUF_BYTES = 200  # glibc x86-64: struct __jmp_buf_tag (registers, mask flag, saved signal mask)
 MEMCPY_DECL = "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1 immarg)"
 SYNC_ATOMIC = "__mirror_sync_atomic"  # runtime/atomic_sync.c
+REPAIRS = "__mirror_repairs"  # runtime/signal.c: native pages rebuilt so far
+# memcpy of at most this many bytes (a constant) is lowered to a few moves: a page lost in the middle
+# of those is not worth a guard (see the module docstring).
+GUARDED_MEMCPY_MIN = 257
 
 _DBG_RE = re.compile(r",\s*!dbg\s+(![0-9]+)")
 # Instruction lines that can write memory: the only ones the pass parses.
@@ -118,18 +133,21 @@ def instrument_module(text: str, options: PassOptions) -> tuple[str, ModuleRepor
     module = parse_module_text(text)
     report = ModuleReport(options.source, options.addressing.value, options.mode)
     declarations = _declarations(module)
-    needs_memcpy = needs_sync_atomic = False
+    needs_memcpy = needs_sync_atomic = needs_repairs = False
     for function in module.functions:
         rewriter = _FunctionRewriter(function, options, declarations, report.warnings)
         rewriter.run()
         report.functions.append(rewriter.report)
         needs_memcpy |= rewriter.used_memcpy
         needs_sync_atomic |= rewriter.used_sync_atomic
+        needs_repairs |= rewriter.used_repairs
     tail: list[str] = []
     if needs_memcpy and "@llvm.memcpy.p0.p0.i64" not in declarations:
         tail.append(MEMCPY_DECL)
     if needs_sync_atomic and f"@{SYNC_ATOMIC}" not in declarations:
         tail.append(f"declare extern_weak void @{SYNC_ATOMIC}(ptr, i64)")
+    if needs_repairs:
+        tail.append(f"@{REPAIRS} = extern_weak global i64")
     if options.addressing is Addressing.SEGMENT and any(sum(f.mirrored.values()) for f in report.functions):
         # Tells the runtime that this program needs the GS base (runtime/init.c checks its address).
         tail.append("@__mirror_uses_gs = weak global i8 1")
@@ -184,23 +202,28 @@ class _FunctionRewriter:
         self.private = private_stack_pointers(function)
         self.used_memcpy = False
         self.used_sync_atomic = False
+        self.used_repairs = False
         self._warned_asm = False
+        self._before: list[str] = []  # lines _mirror wants in front of the instruction
+        self._repairs_before = ""  # the value holding __mirror_repairs read before a guarded copy
 
     def run(self) -> None:
         items: list[str] = []
         for item in self.function.items:
-            items.append(item)
             if not _MAY_WRITE_RE.match(item):
+                items.append(item)
                 continue
             inst = make_instruction(item)
+            self._before = []
             try:
                 extra = self._mirror(inst)
             except ParseError as exc:
                 raise InstrumentError(f"in function {self.function.name}: {exc}") from exc
-            if extra:
-                dbg = _DBG_RE.search(item)
-                suffix = f", !dbg {dbg.group(1)}" if dbg else ""
-                items.extend(f"  {line}{suffix}" for line in extra)
+            dbg = _DBG_RE.search(item)
+            suffix = f", !dbg {dbg.group(1)}" if dbg else ""
+            items.extend(f"  {line}{suffix}" for line in self._before)
+            items.append(item)
+            items.extend(f"  {line}{suffix}" for line in extra)
         self.function.items = items
 
     # -- dispatch --------------------------------------------------------------------------------
@@ -290,7 +313,7 @@ class _FunctionRewriter:
         if intrinsic.startswith("llvm.memset."):
             return self._memset(call)
         if intrinsic.startswith(MEMCPY_LIKE):
-            return self._memcpy(call)
+            return self._memcpy(call, intrinsic)
         for prefix, address_index in REPLAYED_STORE_INTRINSICS.items():
             if intrinsic.startswith(prefix):
                 return self._replay(call, address_index)
@@ -315,17 +338,80 @@ class _FunctionRewriter:
         lines.append(f"call void {call.callee}({', '.join(args)})")
         return lines
 
-    def _memcpy(self, call: Call) -> list[str]:
-        dest = call.args[0]
+    def _memcpy(self, call: Call, intrinsic: str) -> list[str]:
+        dest, source, size = call.args[0], call.args[1], call.args[2]
         if not self._target(dest):
             return []
         self.report.mirrored["memcpy"] += 1
         lines, mirror = flat_mirror("ptr", dest.value, self.names)
-        align = dest.attr_value("align")
-        source = f"ptr align {align} {dest.value}" if align else f"ptr {dest.value}"
-        args = [_with_value(dest, mirror), source] + [a.text() for a in call.args[2:]]
+        move = intrinsic.startswith("llvm.memmove.")
+        if not _guarded_size(size.value):
+            if move:  # a few moves: copy the bytes they left in the native destination
+                align = dest.attr_value("align")
+                mirror_source = f"ptr align {align} {dest.value}" if align else f"ptr {dest.value}"
+            else:
+                mirror_source = source.text()
+            args = [_with_value(dest, mirror), mirror_source] + [a.text() for a in call.args[2:]]
+            return lines + [f"call void {call.callee}({', '.join(args)})"]
+        self._before.append(self._read_repairs())
+        size64 = self._size64(size, lines)
+        if move:
+            # The mirror move goes first, while the native source is still as it was: a lost mirror
+            # page of the source is rebuilt from it, and the overlap test picks the right source.
+            mirror_source = f"ptr {self._memmove_source(dest.value, source.value, size64, lines)}"
+        else:
+            mirror_source = source.text()  # unchanged by the copy: equal to or disjoint from dest
+        args = [_with_value(dest, mirror), mirror_source] + [a.text() for a in call.args[2:]]
         lines.append(f"call void {call.callee}({', '.join(args)})")
-        return lines
+        if move:
+            self._before += lines
+            lines = []
+        return lines + self._recopy_if_repaired(dest.value, mirror, size64)
+
+    def _read_repairs(self) -> str:
+        self.used_repairs = True
+        self._repairs_before = self.names.fresh()
+        return f"{self._repairs_before} = load atomic i64, ptr @{REPAIRS} acquire, align 8"
+
+    def _size64(self, size: Operand, lines: list[str]) -> str:
+        if size.type == "i64":
+            return size.value
+        wide = self.names.fresh()
+        lines.append(f"{wide} = zext {size.type} {size.value} to i64")
+        return wide
+
+    def _memmove_source(self, dest: str, source: str, size64: str, lines: list[str]) -> str:
+        """Where the mirror memmove reads: the source's mirror when the ranges overlap (a move within
+        one object, whose mirror is the mirror move's input), else the native source (which may be
+        memory without a mirror, a private stack buffer)."""
+        d, s, ahead, behind, o1, o2, overlap = (self.names.fresh() for _ in range(7))
+        lines += [
+            f"{d} = ptrtoint ptr {dest} to i64",
+            f"{s} = ptrtoint ptr {source} to i64",
+            f"{ahead} = sub i64 {d}, {s}",
+            f"{behind} = sub i64 {s}, {d}",
+            f"{o1} = icmp ult i64 {ahead}, {size64}",
+            f"{o2} = icmp ult i64 {behind}, {size64}",
+            f"{overlap} = or i1 {o1}, {o2}",
+        ]
+        mirror_lines, mirror_source = flat_mirror("ptr", source, self.names)
+        chosen = self.names.fresh()
+        lines += mirror_lines + [
+            f"{chosen} = select i1 {overlap}, ptr {mirror_source}, ptr {source}",
+        ]
+        return chosen
+
+    def _recopy_if_repaired(self, dest: str, mirror: str, size64: str) -> list[str]:
+        """After a copy and its mirror copy: when a page was rebuilt meanwhile, copy the mirror (now
+        right) back over the native destination (a zero-length memcpy otherwise)."""
+        self.used_memcpy = True
+        after, changed, length = self.names.fresh(), self.names.fresh(), self.names.fresh()
+        return [
+            f"{after} = load atomic i64, ptr @{REPAIRS} acquire, align 8",
+            f"{changed} = icmp ne i64 {self._repairs_before}, {after}",
+            f"{length} = select i1 {changed}, i64 {size64}, i64 0",
+            f"call void @llvm.memcpy.p0.p0.i64(ptr {dest}, ptr {mirror}, i64 {length}, i1 false)",
+        ]
 
     def _replay(self, call: Call, address_index: int) -> list[str]:
         """Call a storing intrinsic again with its address operand moved to the mirror."""
@@ -373,6 +459,11 @@ class _FunctionRewriter:
                     f"(\"memory\" clobber); call mirror_sync() on what it writes"
                 )
         return lines
+
+
+def _guarded_size(size: str) -> bool:
+    """Whether a memcpy of `size` bytes (an IR value) gets the recopy guard."""
+    return not size.lstrip("-").isdigit() or int(size) >= GUARDED_MEMCPY_MIN
 
 
 def _with_value(operand: Operand, value: str) -> str:

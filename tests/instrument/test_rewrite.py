@@ -246,6 +246,8 @@ void asm_nop(int *p) { *p = 1; __asm__ volatile("nop" ::: "memory"); __asm__ vol
 void asm_barrier(void) { __asm__ volatile("" ::: "memory"); }
 int local_only(int i, int j) { int a[8]; memset(a, 0, sizeof a); a[i] = 3; return a[j]; }
 void setg(int v, long *p) { g[1] = v; p[1] = 7; }
+void cpn(char *d, const char *s, unsigned long n) { memcpy(d, s, n); }
+void mmoven(char *d, const char *s, unsigned long n) { memmove(d, s, n); }
 """
 
 
@@ -274,20 +276,78 @@ def test_plain_stores_from_clang(writes_o2, mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_memcpy_gets_a_second_memcpy_to_the_mirror(writes_o2, mode):
+def test_memcpy_gets_a_second_memcpy_to_the_mirror_from_the_native_source(writes_o2, mode):
+    """A small constant-size copy: the mirror copy reads the native source; no recopy guard."""
     out, report = instrument(writes_o2, mode)
     body = function_body(out, "cp")
     native = next(line for line in body if line.startswith("tail call void @llvm.memcpy"))
-    assert line_after(body, native, 2) == [
+    assert line_after(body, native, 3) == [
         f"%.mirror.1 = getelementptr i8, ptr %0, i64 {DELTA}",
         "call void @llvm.memcpy.p0.p0.i64(ptr noundef nonnull align 8 dereferenceable(64) %.mirror.1, "
-        "ptr align 8 %0, i64 64, i1 false)",
+        "ptr noundef nonnull align 8 dereferenceable(64) %1, i64 64, i1 false)",
+        "ret void",
     ]
+    assert "__mirror_repairs" not in "\n".join(body)
     assert fn_report(report, "cp")["mirrored_by_kind"] == {"memcpy": 1}
 
 
+REPAIRS_LOAD = "load atomic i64, ptr @__mirror_repairs acquire, align 8"
+
+
 @pytest.mark.parametrize("mode", MODES)
-def test_memmove_copies_from_the_native_destination(writes_o2, mode):
+def test_memcpy_of_unknown_size_copies_the_mirror_back_when_a_page_was_rebuilt(writes_o2, mode):
+    """The repair counter is read before the native copy and after the mirror copy; when it changed, a
+    page lost during the native copy came back without part of it: the mirror is copied back."""
+    out, _ = instrument(writes_o2, mode)
+    body = function_body(out, "cpn")
+    native = next(line for line in body if line.startswith("tail call void @llvm.memcpy"))
+    i = body.index(native)
+    assert body[i - 1] == f"%.mirror.2 = {REPAIRS_LOAD}"
+    assert body[i + 1 : i + 8] == [
+        f"%.mirror.1 = getelementptr i8, ptr %0, i64 {DELTA}",
+        "call void @llvm.memcpy.p0.p0.i64(ptr align 1 %.mirror.1, ptr align 1 %1, i64 %2, i1 false)",
+        f"%.mirror.3 = {REPAIRS_LOAD}",
+        "%.mirror.4 = icmp ne i64 %.mirror.2, %.mirror.3",
+        "%.mirror.5 = select i1 %.mirror.4, i64 %2, i64 0",
+        "call void @llvm.memcpy.p0.p0.i64(ptr %0, ptr %.mirror.1, i64 %.mirror.5, i1 false)",
+        "ret void",
+    ]
+    assert "@__mirror_repairs = extern_weak global i64" in out
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_memmove_of_unknown_size_reads_the_source_mirror_when_the_ranges_overlap(writes_o2, mode):
+    """The mirror move runs first (the native move would overwrite its own source), from the source's
+    mirror when the ranges overlap and from the native source otherwise; then the native move and the
+    recopy guard."""
+    out, _ = instrument(writes_o2, mode)
+    body = function_body(out, "mmoven")
+    native = next(line for line in body if line.startswith("tail call void @llvm.memmove"))
+    i = body.index(native)
+    assert body[i - 12 : i] == [
+        f"%.mirror.2 = {REPAIRS_LOAD}",
+        f"%.mirror.1 = getelementptr i8, ptr %0, i64 {DELTA}",
+        "%.mirror.3 = ptrtoint ptr %0 to i64",
+        "%.mirror.4 = ptrtoint ptr %1 to i64",
+        "%.mirror.5 = sub i64 %.mirror.3, %.mirror.4",
+        "%.mirror.6 = sub i64 %.mirror.4, %.mirror.3",
+        "%.mirror.7 = icmp ult i64 %.mirror.5, %2",
+        "%.mirror.8 = icmp ult i64 %.mirror.6, %2",
+        "%.mirror.9 = or i1 %.mirror.7, %.mirror.8",
+        f"%.mirror.10 = getelementptr i8, ptr %1, i64 {DELTA}",
+        "%.mirror.11 = select i1 %.mirror.9, ptr %.mirror.10, ptr %1",
+        "call void @llvm.memmove.p0.p0.i64(ptr align 1 %.mirror.1, ptr %.mirror.11, i64 %2, i1 false)",
+    ]
+    assert body[i + 1 : i + 5] == [
+        f"%.mirror.12 = {REPAIRS_LOAD}",
+        "%.mirror.13 = icmp ne i64 %.mirror.2, %.mirror.12",
+        "%.mirror.14 = select i1 %.mirror.13, i64 %2, i64 0",
+        "call void @llvm.memcpy.p0.p0.i64(ptr %0, ptr %.mirror.1, i64 %.mirror.14, i1 false)",
+    ]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_small_memmove_copies_from_the_native_destination(writes_o2, mode):
     out, report = instrument(writes_o2, mode)
     body = function_body(out, "mmove")
     native = next(line for line in body if line.startswith("tail call void @llvm.memmove"))
@@ -495,6 +555,9 @@ def mirror_writes(out: str) -> int:
                 count += parse_store(inst.body).pointer.value.startswith("%.mirror")
             elif inst.opcode == "atomicrmw":
                 count += parse_atomicrmw(inst.body).pointer.value.startswith("%.mirror")
+            elif inst.opcode == "call" and "@llvm.mem" in inst.body:
+                # The destination; a guarded copy's recopy writes the native destination.
+                count += parse_call(inst.body).args[0].value.startswith("%.mirror")
             elif inst.opcode == "call" and "@llvm." in inst.body:
                 count += any(a.value.startswith("%.mirror") for a in parse_call(inst.body).args)
             elif inst.opcode == "call" and "@__mirror_sync_atomic(" in inst.body:

@@ -23,27 +23,6 @@ MIRROR_BUILD = str(BIN / "mirror-build")
 RUN_TIMEOUT = 120     # seconds per script; each takes well under 1 s
 INJECT_TIMEOUT = 10   # a run that repairs pages forever is a hang, not slowness
 
-# Known runtime bugs (see the xfail reasons and /tmp/realworld_bugs/README.md): a page lost a second
-# time is never repaired; target=any loses both copies of a page; memcpy under page loss keeps stale data.
-REINJECT_BUG = (
-    "runtime bug: a page injected again after its first loss was repaired is never repaired "
-    "(inject.c: find() returns the old REPAIRED slot, the handler returns, the access faults forever); "
-    "the injector's mirror target does not skip mirror pages already lost (/tmp/realworld_bugs/reinject_same_page)"
-)
-HEAP_COPY_BUG = (
-    "runtime bug: memcpy/memmove are mirrored by copying the native destination to the mirror after the "
-    "native copy; a destination page lost in between is restored from the stale mirror, which the copy "
-    "then makes 'consistent': silent data loss, audit 0, unrecoverable 0 "
-    "(/tmp/realworld_bugs/stale_restore_heap). sort.lua and strings.lua print wrong output or die with "
-    "'attempt to compare nil with number' in about 1 run of 10 at inject_count=8, 1 of 3 at 100"
-)
-BOTH_COPIES_BUG = (
-    "runtime bug: inject_target=any loses a native page whose mirror it already lost (or the mirror of a "
-    "lost native page): 'cannot restore, its mirror is lost too', death by SIGBUS; plus the re-injection "
-    "hang (/tmp/realworld_bugs/injector_both_copies)"
-)
-
-
 @pytest.fixture(scope="module")
 def lua_source() -> Path:
     try:
@@ -132,17 +111,16 @@ def test_suite_survives_lost_global_pages(mirrored_lua, native_outputs, tmp_path
 
 
 def test_suite_survives_one_lost_mirror_page_per_run(mirrored_lua, native_outputs, tmp_path):
-    """One lost mirror page per script (one, so that no page is lost twice: see REINJECT_BUG)."""
     options = "inject_count=1:inject_interval_ms=2:inject_target=mirror"
     stats = _run_suite(mirrored_lua, native_outputs, tmp_path, f"injection ({options})", options,
                        timeout=INJECT_TIMEOUT, injected_at_least=1)
     assert sum(s["injected"] for s in stats) == len(SCRIPTS)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=HEAP_COPY_BUG)
 def test_copy_heavy_scripts_survive_lost_heap_pages(mirrored_lua, native_outputs, tmp_path):
-    # Any heap target is affected; the sort and string scripts copy the most. 24 runs at these counts
-    # fail with a probability of about 1 - (2/3)**24, so this fails reliably until the runtime is fixed.
+    # Regression: the sort and string scripts copy the most. Before memcpy/memmove were guarded
+    # (mirror_pass.py) a heap page lost during a copy came back stale in about 1 run of 3 at these
+    # counts, silently; 24 runs.
     options = "inject_count=100:inject_interval_ms=1:inject_target=heap"
     for round_ in range(12):
         for script in ("sort.lua", "strings.lua"):
@@ -159,14 +137,12 @@ def test_copy_heavy_scripts_survive_lost_heap_pages(mirrored_lua, native_outputs
 @pytest.mark.parametrize(
     "options",
     [
-        pytest.param("inject_count=24:inject_interval_ms=2:inject_target=mirror", id="mirror",
-                     marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=REINJECT_BUG)),
-        pytest.param("inject_count=40:inject_interval_ms=2:inject_target=any", id="any",
-                     marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=BOTH_COPIES_BUG)),
+        pytest.param("inject_count=24:inject_interval_ms=2:inject_target=mirror", id="mirror"),
+        pytest.param("inject_count=40:inject_interval_ms=2:inject_target=any", id="any"),
     ],
 )
 def test_suite_survives_many_lost_pages(options, mirrored_lua, native_outputs, tmp_path):
-    # With 5 losses per run these fail in some runs only; with these counts they fail in (nearly) all
-    # runs of every script, so the suite fails reliably until the runtime is fixed.
+    # Regression: mirror pages lost again after a repair used to hang the process, and target=any
+    # lost both copies of a page; at these counts (nearly) every run hit one of them.
     _run_suite(mirrored_lua, native_outputs, tmp_path, f"injection ({options})", options,
                timeout=INJECT_TIMEOUT, injected_at_least=1)

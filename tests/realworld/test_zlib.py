@@ -27,26 +27,6 @@ MODES = {"default": [], "level1": ["-1"], "level9": ["-9"], "filtered": ["-f"], 
 INJECT_FILES = ("words.txt", "zlib-sources.txt", "random.bin")
 INJECT_MODES = ("default", "level9")
 
-REINJECT_BUG = (
-    "runtime bug: a page injected again after its first loss was repaired is never repaired "
-    "(inject.c: find() returns the old REPAIRED slot; the handler returns and the access faults forever); "
-    "the mirror target does not skip mirror pages already lost (/tmp/realworld_bugs/reinject_same_page)"
-)
-HEAP_COPY_BUG = (
-    "runtime bug: memcpy/memmove are mirrored by copying the native destination to the mirror after the "
-    "native copy; a destination page lost in between is restored from the stale mirror, which the copy "
-    "then makes 'consistent': silent data loss, audit 0 (/tmp/realworld_bugs/stale_restore_heap); and a "
-    "lost page passed to write() fails with EFAULT instead of being repaired "
-    "(/tmp/realworld_bugs/syscall_on_lost_page): minigzip -9 fails ('<fd:1>: Bad address', 'failed "
-    "gzclose') or writes a wrong stream in about half the runs at inject_count=100"
-)
-BOTH_COPIES_BUG = (
-    "runtime bug: inject_target=any loses the mirror of a globals/heap page and later the page itself "
-    "('cannot restore, its mirror is lost too', garbled '(null)' report, death by SIGBUS): 3 of 12 "
-    "minigzip runs even at inject_count=5 (/tmp/realworld_bugs/injector_both_copies)"
-)
-
-
 @pytest.fixture(scope="module")
 def zlib_source() -> Path:
     try:
@@ -189,11 +169,10 @@ def test_round_trips_survive_lost_global_pages(mirrored_zlib, corpus, native_str
     assert sum(s["injected"] for s in stats) >= 2 * len(stats) and sum(s["recovered_pages"] for s in stats) >= 1, stats
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=HEAP_COPY_BUG)
 def test_compression_survives_lost_heap_pages(mirrored_zlib, corpus, native_streams, tmp_path):
-    # deflate slides its window with memcpy; a lost heap page restored from a stale mirror changes the
-    # gzip stream, and write() of a lost output buffer fails with EFAULT. 20 runs at these counts fail
-    # with a probability of about 1 - (1/2)**20.
+    # Regression: deflate slides its window with memcpy; a heap page lost during the copy used to come
+    # back stale (a different gzip stream), and write() of a lost output buffer failed with EFAULT
+    # ("Bad address"): about half the runs at these counts. 20 runs.
     options = "inject_count=100:inject_interval_ms=1:inject_target=heap"
     for run in range(20):
         step = f"compress words.txt (level9) run {run} with {options}"
@@ -207,7 +186,6 @@ def test_compression_survives_lost_heap_pages(mirrored_zlib, corpus, native_stre
 
 
 def test_round_trips_survive_one_lost_mirror_page_per_run(mirrored_zlib, corpus, native_streams, tmp_path):
-    """One lost mirror page per run (one, so that no page is lost twice: see REINJECT_BUG)."""
     options = "inject_count=1:inject_interval_ms=2:inject_target=mirror"
     stats = _round_trips_under_injection(mirrored_zlib, corpus, native_streams, tmp_path, options)
     assert sum(s["injected"] for s in stats) >= len(stats) - 2, stats  # the shortest runs may end first
@@ -216,13 +194,11 @@ def test_round_trips_survive_one_lost_mirror_page_per_run(mirrored_zlib, corpus,
 @pytest.mark.parametrize(
     "options",
     [
-        pytest.param("inject_count=24:inject_interval_ms=2:inject_target=mirror", id="mirror",
-                     marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=REINJECT_BUG)),
-        pytest.param("inject_count=40:inject_interval_ms=2:inject_target=any", id="any",
-                     marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=BOTH_COPIES_BUG)),
+        pytest.param("inject_count=24:inject_interval_ms=2:inject_target=mirror", id="mirror"),
+        pytest.param("inject_count=40:inject_interval_ms=2:inject_target=any", id="any"),
     ],
 )
 def test_round_trips_survive_many_lost_pages(options, mirrored_zlib, corpus, native_streams, tmp_path):
-    # The brief's inject_count=5 fails some runs only (target=any: 3 of 12); these counts fail nearly
-    # every run, so the test fails reliably until the runtime is fixed.
+    # Regression: mirror pages lost again after a repair used to hang the process, and target=any
+    # lost both copies of a page (3 of 12 runs even at inject_count=5); these counts hit nearly every run.
     _round_trips_under_injection(mirrored_zlib, corpus, native_streams, tmp_path, options)

@@ -14,9 +14,9 @@
  * written the destination's first page by then) loses the destination's first page with
  * mirror_inject_error, makes the source readable and returns, so the loss lands inside the window.
  *
- * A copy of /tmp/recovery_bugs/memcpy_window.c (tests/runtime/test_recovery.py runs it).
- * Build: /work/main/.venv/bin/mirror-cc -O2 memcpy_window.c -I/work/main/runtime/include -o memcpy_window
- * Run:   ./memcpy_window   -> "dst page 0: 4064 of 4096 bytes stale ... audit 0" and exit 1
+ * Fixed; tests/runtime/test_recovery.py runs this as a regression test.
+ * Build: .venv/bin/mirror-cc -O2 memcpy_window.c -Iruntime/include -o memcpy_window
+ * Run (before the fix): ./memcpy_window   -> "dst page 0: 4064 of 4096 bytes stale ... audit 0" and exit 1
  * Expected: "dst page 0: intact", exit 0 (or the loss reported). */
 #define _GNU_SOURCE
 #include <signal.h>

@@ -4,9 +4,9 @@
  * access") forever: the access faults again and again, 100% CPU, the program never ends.
  * The injector (inject_target=mirror) re-picks mirror pages it already lost, so it hits this too.
  *
- * A copy of /tmp/recovery_bugs/reinject_same_page.c (tests/runtime/test_recovery.py runs it).
- * Build: /work/main/.venv/bin/mirror-cc -O2 reinject_same_page.c -I/work/main/runtime/include -o reinject
- * Run:   timeout 10 ./reinject; echo $?     -> "first repair ok", then hangs; 124 from timeout
+ * Fixed; tests/runtime/test_recovery.py runs this as a regression test.
+ * Build: .venv/bin/mirror-cc -O2 reinject_same_page.c -Iruntime/include -o reinject
+ * Run (before the fix): timeout 10 ./reinject; echo $?     -> "first repair ok", then hangs; 124 from timeout
  * Expected: "second repair ok", exit 0. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,9 +12,9 @@
  * same window is hit now and then, mostly on a loaded machine (tests/runtime/programs/recovery/
  * threads_same_page.c then reports bad_reads > 0).
  *
- * A copy of /tmp/recovery_bugs/repair_exposes_page.c (tests/runtime/test_recovery.py runs it).
- * Build: /work/main/.venv/bin/mirror-cc -O2 -pthread repair_exposes_page.c -I/work/main/runtime/include -o repair_exposes_page
- * Run:   ./repair_exposes_page   -> "repairs=1 reads=... zero_reads=<many> bad_reads=<many> ...", exit 1
+ * Fixed; tests/runtime/test_recovery.py runs this as a regression test.
+ * Build: .venv/bin/mirror-cc -O2 -pthread repair_exposes_page.c -Iruntime/include -o repair_exposes_page
+ * Run (before the fix): ./repair_exposes_page   -> "repairs=1 reads=... zero_reads=<many> bad_reads=<many> ...", exit 1
  * Expected: zero_reads=0 (every read returns the block's bytes), exit 0. */
 #define _GNU_SOURCE
 #include <pthread.h>
