@@ -189,6 +189,7 @@ struct _mirror_audit_result _mirror_audit_run(bool report)
     struct audit a = {.report = report, .pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)};
     struct _mirror_region region;
     int cursor = 0;
+    _mirror_sync_blocked(); /* what blocked threads changed is the program's state, not a divergence */
     while (_mirror_domain_next(&cursor, &region)) {
         a.result.ranges++;
         audit_region(&a, &region);

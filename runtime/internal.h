@@ -243,6 +243,10 @@ void _mirror_stat_add(enum _mirror_stat stat, uint64_t amount);
 /* Start-up: when print_stats, audit_at_exit or stats_json is set, arrange for them to run at exit. */
 void _mirror_exit_init(void);
 
+/* Sync the pthread and semaphore objects that threads are blocked in right now (wrap_sync.c): the
+ * audit calls it first. */
+void _mirror_sync_blocked(void);
+
 /* ---- Memory errors (signal.c, inject.c) --------------------------------------------------------------- */
 
 /* Start-up: early kill, the SIGBUS handler and the calling thread's alternate stack. */

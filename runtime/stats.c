@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -142,7 +143,15 @@ static void write_stats_json(const char *requested_path)
 {
     char path[4200], temporary[4300], json[4096];
     int pid = getpid();
-    if (pid == stats.initial_pid)
+    const char *pid_mark = strstr(requested_path, "%p");
+    if (pid_mark) { /* one file per process: a service's test suite starts many */
+        char prefix[4096];
+        size_t n = (size_t)(pid_mark - requested_path);
+        n = n < sizeof prefix ? n : sizeof prefix - 1;
+        memcpy(prefix, requested_path, n);
+        prefix[n] = '\0';
+        _mirror_format(path, sizeof path, "%s%d%s", prefix, pid, pid_mark + 2);
+    } else if (pid == stats.initial_pid)
         _mirror_format(path, sizeof path, "%s", requested_path);
     else
         _mirror_format(path, sizeof path, "%s.%d", requested_path, pid);

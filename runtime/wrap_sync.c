@@ -9,6 +9,15 @@
  * waiter changes on wake-up are covered by the waiter's own sync. pthread_create's thread id and
  * pthread_key_create's key go through the same loop (the new thread may already be running); attribute
  * objects are synced word by word too, which costs nothing noticeable on calls this rare.
+ *
+ * A thread blocked inside a call has changed the object already (a condition variable's waiter
+ * sequence, a mutex's waiters flag) and syncs it only when it returns. The blocking calls therefore
+ * list their objects in a table of blocked waits while they are inside libc, and the audit syncs
+ * those first (_mirror_sync_blocked): they are the state the program is in, not a divergence. The
+ * calls that may not block (mutex, rwlock and semaphore acquisition) try the non-blocking form
+ * first and only list themselves when it fails. (A page lost while a thread is blocked on an object
+ * in it still comes back with the object as it was before the wait; a timed waiter recovers, an
+ * untimed one may miss its wake-up.)
  * Not covered: a thread cancelled inside pthread_cond_wait (its cleanup re-locks the mutex without
  * returning here) and process-shared objects written by another process.
  */
@@ -36,6 +45,84 @@
         return result_;                                                                                   \
     } while (0)
 
+/* ---- Blocked waits ------------------------------------------------------------------------------------ */
+
+#define BLOCKED_SLOTS 256
+
+static struct blocked {
+    const void *first; /* NULL: free */
+    size_t first_size;
+    const void *second;
+    size_t second_size;
+} blocked[BLOCKED_SLOTS] MIRROR_RT_STATE;
+
+static __thread int blocked_hint; /* where this thread looks first: threads spread over the table */
+
+/* List the objects of a call about to block; returns the slot, or -1 when the table is full. */
+static int enter_blocked(const void *first, size_t first_size, const void *second, size_t second_size)
+{
+    if (!blocked_hint)
+        blocked_hint = (int)(((uintptr_t)&blocked_hint >> 12) % BLOCKED_SLOTS) + 1;
+    for (int i = 0; i < BLOCKED_SLOTS; i++) {
+        int slot = (blocked_hint - 1 + i) % BLOCKED_SLOTS;
+        const void *expected = NULL;
+        if (__atomic_load_n(&blocked[slot].first, __ATOMIC_RELAXED) == NULL &&
+            __atomic_compare_exchange_n(&blocked[slot].first, &expected, (const void *)1, false,
+                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+            blocked[slot].first_size = first_size;
+            blocked[slot].second = second;
+            blocked[slot].second_size = second_size;
+            __atomic_store_n(&blocked[slot].first, first, __ATOMIC_RELEASE);
+            return slot;
+        }
+    }
+    return -1;
+}
+
+static void leave_blocked(int slot)
+{
+    if (slot >= 0)
+        __atomic_store_n(&blocked[slot].first, NULL, __ATOMIC_RELEASE);
+}
+
+void _mirror_sync_blocked(void)
+{
+    for (int i = 0; i < BLOCKED_SLOTS; i++) {
+        const void *first = __atomic_load_n(&blocked[i].first, __ATOMIC_ACQUIRE);
+        if (first == NULL || first == (const void *)1)
+            continue;
+        _mirror_wrote_atomic(first, blocked[i].first_size);
+        if (blocked[i].second)
+            _mirror_wrote_atomic(blocked[i].second, blocked[i].second_size);
+    }
+}
+
+/* A call that blocks: listed while inside libc, then synced like SYNCS/SYNCS2. */
+#define BLOCKS2(first, second, call)                                                                      \
+    do {                                                                                                  \
+        int slot_ = enter_blocked(first, sizeof *(first), second, (second) ? sizeof *(second) : 0);       \
+        __typeof__(call) result_ = (call);                                                                \
+        leave_blocked(slot_);                                                                             \
+        _mirror_wrote_atomic(first, sizeof *(first));                                                     \
+        if (second)                                                                                       \
+            _mirror_wrote_atomic(second, sizeof *(second));                                               \
+        return result_;                                                                                   \
+    } while (0)
+
+#define BLOCKS(object, call) BLOCKS2(object, (__typeof__(object))NULL, call)
+
+/* An acquisition: the non-blocking form first (0 when it got it); only a wait is listed. */
+#define ACQUIRES(object, try_call, call)                                                                  \
+    do {                                                                                                  \
+        int errno_ = errno;                                                                               \
+        if ((try_call) == 0) {                                                                            \
+            _mirror_wrote_atomic(object, sizeof *(object));                                               \
+            return 0;                                                                                     \
+        }                                                                                                 \
+        errno = errno_; /* sem_trywait's EAGAIN */                                                        \
+        BLOCKS(object, call);                                                                             \
+    } while (0)
+
 /* ---- Mutexes ------------------------------------------------------------------------------------------- */
 
 MIRROR_WRAPPER int __mirror_pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
@@ -50,7 +137,7 @@ MIRROR_WRAPPER int __mirror_pthread_mutex_destroy(pthread_mutex_t *m)
 
 MIRROR_WRAPPER int __mirror_pthread_mutex_lock(pthread_mutex_t *m)
 {
-    SYNCS(m, pthread_mutex_lock(m));
+    ACQUIRES(m, pthread_mutex_trylock(m), pthread_mutex_lock(m));
 }
 
 MIRROR_WRAPPER int __mirror_pthread_mutex_trylock(pthread_mutex_t *m)
@@ -60,13 +147,13 @@ MIRROR_WRAPPER int __mirror_pthread_mutex_trylock(pthread_mutex_t *m)
 
 MIRROR_WRAPPER int __mirror_pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
 {
-    SYNCS(m, pthread_mutex_timedlock(m, abstime));
+    ACQUIRES(m, pthread_mutex_trylock(m), pthread_mutex_timedlock(m, abstime));
 }
 
 MIRROR_WRAPPER int __mirror_pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
                                                     const struct timespec *abstime)
 {
-    SYNCS(m, pthread_mutex_clocklock(m, clock, abstime));
+    ACQUIRES(m, pthread_mutex_trylock(m), pthread_mutex_clocklock(m, clock, abstime));
 }
 
 MIRROR_WRAPPER int __mirror_pthread_mutex_unlock(pthread_mutex_t *m)
@@ -103,19 +190,19 @@ MIRROR_WRAPPER int __mirror_pthread_cond_broadcast(pthread_cond_t *c)
 
 MIRROR_WRAPPER int __mirror_pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
-    SYNCS2(c, m, pthread_cond_wait(c, m));
+    BLOCKS2(c, m, pthread_cond_wait(c, m));
 }
 
 MIRROR_WRAPPER int __mirror_pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                                                    const struct timespec *abstime)
 {
-    SYNCS2(c, m, pthread_cond_timedwait(c, m, abstime));
+    BLOCKS2(c, m, pthread_cond_timedwait(c, m, abstime));
 }
 
 MIRROR_WRAPPER int __mirror_pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
                                                    const struct timespec *abstime)
 {
-    SYNCS2(c, m, pthread_cond_clockwait(c, m, clock, abstime));
+    BLOCKS2(c, m, pthread_cond_clockwait(c, m, clock, abstime));
 }
 
 /* ---- Read-write locks ---------------------------------------------------------------------------------- */
@@ -132,7 +219,7 @@ MIRROR_WRAPPER int __mirror_pthread_rwlock_destroy(pthread_rwlock_t *l)
 
 MIRROR_WRAPPER int __mirror_pthread_rwlock_rdlock(pthread_rwlock_t *l)
 {
-    SYNCS(l, pthread_rwlock_rdlock(l));
+    ACQUIRES(l, pthread_rwlock_tryrdlock(l), pthread_rwlock_rdlock(l));
 }
 
 MIRROR_WRAPPER int __mirror_pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
@@ -142,18 +229,18 @@ MIRROR_WRAPPER int __mirror_pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 
 MIRROR_WRAPPER int __mirror_pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *abstime)
 {
-    SYNCS(l, pthread_rwlock_timedrdlock(l, abstime));
+    ACQUIRES(l, pthread_rwlock_tryrdlock(l), pthread_rwlock_timedrdlock(l, abstime));
 }
 
 MIRROR_WRAPPER int __mirror_pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clock,
                                                        const struct timespec *abstime)
 {
-    SYNCS(l, pthread_rwlock_clockrdlock(l, clock, abstime));
+    ACQUIRES(l, pthread_rwlock_tryrdlock(l), pthread_rwlock_clockrdlock(l, clock, abstime));
 }
 
 MIRROR_WRAPPER int __mirror_pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
-    SYNCS(l, pthread_rwlock_wrlock(l));
+    ACQUIRES(l, pthread_rwlock_trywrlock(l), pthread_rwlock_wrlock(l));
 }
 
 MIRROR_WRAPPER int __mirror_pthread_rwlock_trywrlock(pthread_rwlock_t *l)
@@ -163,13 +250,13 @@ MIRROR_WRAPPER int __mirror_pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 
 MIRROR_WRAPPER int __mirror_pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *abstime)
 {
-    SYNCS(l, pthread_rwlock_timedwrlock(l, abstime));
+    ACQUIRES(l, pthread_rwlock_trywrlock(l), pthread_rwlock_timedwrlock(l, abstime));
 }
 
 MIRROR_WRAPPER int __mirror_pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clock,
                                                        const struct timespec *abstime)
 {
-    SYNCS(l, pthread_rwlock_clockwrlock(l, clock, abstime));
+    ACQUIRES(l, pthread_rwlock_trywrlock(l), pthread_rwlock_clockwrlock(l, clock, abstime));
 }
 
 MIRROR_WRAPPER int __mirror_pthread_rwlock_unlock(pthread_rwlock_t *l)
@@ -217,7 +304,7 @@ MIRROR_WRAPPER int __mirror_pthread_barrier_destroy(pthread_barrier_t *b)
 
 MIRROR_WRAPPER int __mirror_pthread_barrier_wait(pthread_barrier_t *b)
 {
-    SYNCS(b, pthread_barrier_wait(b));
+    BLOCKS(b, pthread_barrier_wait(b));
 }
 
 /* The init routine (instrumented) runs inside and mirrors its own stores. */
@@ -240,7 +327,7 @@ MIRROR_WRAPPER int __mirror_sem_destroy(sem_t *s)
 
 MIRROR_WRAPPER int __mirror_sem_wait(sem_t *s)
 {
-    SYNCS(s, sem_wait(s));
+    ACQUIRES(s, sem_trywait(s), sem_wait(s));
 }
 
 MIRROR_WRAPPER int __mirror_sem_trywait(sem_t *s)
@@ -250,12 +337,12 @@ MIRROR_WRAPPER int __mirror_sem_trywait(sem_t *s)
 
 MIRROR_WRAPPER int __mirror_sem_timedwait(sem_t *s, const struct timespec *abstime)
 {
-    SYNCS(s, sem_timedwait(s, abstime));
+    ACQUIRES(s, sem_trywait(s), sem_timedwait(s, abstime));
 }
 
 MIRROR_WRAPPER int __mirror_sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *abstime)
 {
-    SYNCS(s, sem_clockwait(s, clock, abstime));
+    ACQUIRES(s, sem_trywait(s), sem_clockwait(s, clock, abstime));
 }
 
 MIRROR_WRAPPER int __mirror_sem_post(sem_t *s)

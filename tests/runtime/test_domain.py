@@ -40,8 +40,9 @@ def test_globals_are_protected_and_libc_writes_stay_outside(mirror_build, cflags
     assert seen["data_global"] == seen["bss_global"] == seen["static_global"] == "globals"
     for name in ("optind", "optarg", "environ", "stdout", "runtime_state", "runtime_state_end", "stack"):
         assert seen[name] == "none", (name, seen[name])
-    # Every hole splits the segment: with copy relocations there are more ranges.
-    assert int(seen["ranges"]) >= (5 if cflags else 2)
+    # Every hole splits the segment: with copy relocations there are more ranges (the runtime's state
+    # and the copy-relocated variables in .bss, of which two may be adjacent and leave one hole).
+    assert int(seen["ranges"]) >= (4 if cflags else 2)
 
 
 def test_lazily_bound_plt_slots_stay_outside_unless_bound_now(mirror_build):
