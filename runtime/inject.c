@@ -214,41 +214,44 @@ static bool may_lose(uintptr_t page)
     return !unrepaired(page) && !unrepaired(other);
 }
 
-/* A resident page of the protected domain, fully covered by one entry of the wanted kinds. */
-static uintptr_t pick_protected_page(bool heap)
+enum { PICK_HEAP = 1, PICK_GLOBALS = 2 };
+
+/* A resident page, chosen uniformly (reservoir sampling over mincore), among the pages wholly inside
+ * protected entries of the wanted kinds -- or among their mirror pages -- that may be lost. 0: none. */
+static uintptr_t pick_page(int kinds, bool mirror_side)
 {
-    struct _mirror_region r, candidates[64];
-    int n = 0;
-    for (int cursor = 0; n < 64 && _mirror_domain_next(&cursor, &r);) {
-        bool is_heap = r.kind == MIRROR_REGION_HEAP || r.kind == MIRROR_REGION_HEAP_META;
-        if (is_heap == heap && _mirror_page_up(r.start) < _mirror_page_down(r.end))
-            candidates[n++] = r;
+    static unsigned char resident[4096] MIRROR_RT_STATE; /* the injector thread's only */
+    uintptr_t delta = mirror_side ? (uintptr_t)MIRROR_DELTA : 0, choice = 0;
+    uint64_t seen = 0;
+    struct _mirror_region r;
+    for (int cursor = 0; _mirror_domain_next(&cursor, &r);) {
+        bool heap = r.kind == MIRROR_REGION_HEAP || r.kind == MIRROR_REGION_HEAP_META;
+        if (!(kinds & (heap ? PICK_HEAP : PICK_GLOBALS)))
+            continue;
+        uintptr_t end = _mirror_page_down(r.end) + delta;
+        for (uintptr_t at = _mirror_page_up(r.start) + delta; at < end; at += sizeof resident * MIRROR_PAGE_SIZE) {
+            size_t pages = (end - at) / MIRROR_PAGE_SIZE;
+            pages = pages < sizeof resident ? pages : sizeof resident;
+            if (mincore((void *)at, pages * MIRROR_PAGE_SIZE, resident) != 0)
+                continue;
+            for (size_t i = 0; i < pages; i++) {
+                uintptr_t page = at + i * MIRROR_PAGE_SIZE;
+                if ((resident[i] & 1) && next_random() % ++seen == 0 && may_lose(page))
+                    choice = page;
+            }
+        }
     }
-    for (int tries = 0; n && tries < 4096; tries++) {
-        struct _mirror_region *c = &candidates[next_random() % n];
-        uintptr_t first = _mirror_page_up(c->start), pages = (_mirror_page_down(c->end) - first) / MIRROR_PAGE_SIZE;
-        uintptr_t page = first + (next_random() % pages) * MIRROR_PAGE_SIZE;
-        unsigned char resident = 0;
-        if (mincore((void *)page, MIRROR_PAGE_SIZE, &resident) == 0 && (resident & 1) && may_lose(page))
-            return page;
-    }
-    return 0;
+    return choice;
 }
 
 static uintptr_t pick_target(void)
 {
-    const char *target = _mirror_flags.inject_target;
-    int kind = target[0] == 'h' ? 0 : target[0] == 'g' ? 1 : target[0] == 'm' ? 2 : (int)(next_random() % 3);
-    if (kind == 2) {
-        uintptr_t native = pick_protected_page(next_random() & 1);
-        if (!native)
-            return 0;
-        uintptr_t mirror = (uintptr_t)_mirror_of((void *)native);
-        unsigned char resident = 0;
-        bool ok = mincore((void *)mirror, MIRROR_PAGE_SIZE, &resident) == 0 && (resident & 1) && may_lose(mirror);
-        return ok ? mirror : 0;
+    switch (_mirror_flags.inject_target[0]) {
+    case 'h': return pick_page(PICK_HEAP, false);
+    case 'g': return pick_page(PICK_GLOBALS, false);
+    case 'm': return pick_page(PICK_HEAP | PICK_GLOBALS, true);
+    default: return pick_page(PICK_HEAP | PICK_GLOBALS, next_random() % 3 == 0);
     }
-    return pick_protected_page(kind == 0);
 }
 
 static void *injector(void *unused)

@@ -6,12 +6,12 @@ faults exactly where the uninstrumented program would). What is mirrored and how
 
 - `store` (any type): the same store to the mirror address. Volatile native stores get an ordinary
   mirror store: the mirror is memory no device or handler watches.
-- `atomicrmw` add/sub/and/or/xor/max/min/umax/umin: the same operation, `monotonic`, on the mirror.
-  These commute, so racing threads leave the mirror equal to native once they are done.
-- `store atomic`, `atomicrmw xchg` and the other non-commuting operations (nand, fadd, ...),
-  `cmpxchg`: a call to the runtime's __mirror_sync_atomic, which copies the native word to the
-  mirror until native stayed unchanged across the copy (runtime/atomic_sync.c). Replaying these
-  writes on the mirror would let racing threads leave it stale (seen with a contended CAS loop).
+- `store atomic`, every `atomicrmw`, `cmpxchg`: a call to the runtime's __mirror_sync_atomic, which
+  copies the native word to the mirror until native stayed unchanged across the copy
+  (runtime/atomic_sync.c). Replaying them on the mirror does not work: an exchange or a CAS replayed
+  by racing threads leaves the mirror stale (seen with a contended CAS loop), and even a commuting
+  add is applied twice when its mirror page was lost and is rebuilt from native -- which already
+  holds the add -- by the replay's own fault (seen under injection). A copy is idempotent.
 - memset: the same memset on the mirror. memcpy (and .inline): the same copy to the mirror, from the
   native source, which the copy did not change (source and destination are equal or disjoint). Had
   it read the native destination instead, a destination page lost between the two copies would be
@@ -49,7 +49,6 @@ from .manifest import FunctionReport, ModuleReport, instrumented_note_module_asm
 from .shapes import Addressing, NameSource, flat_mirror, name_source_for, plain_store_keyword, store_mirror
 from .writes import intrinsic_writes_memory
 
-CONVERGENT_RMW = frozenset("add sub and or xor max min umax umin".split())
 MEMCPY_LIKE = ("llvm.memcpy.", "llvm.memmove.", "llvm.memcpy.inline.")
 # Storing intrinsics replayed on the mirror, and which argument is the address. The value operand
 # may itself be a pointer or a vector of pointers (a scatter of pointers), so position decides.
@@ -271,15 +270,7 @@ class _FunctionRewriter:
         if not self._target(rmw.pointer):
             return []
         self.report.mirrored["atomicrmw"] += 1
-        if rmw.operation not in CONVERGENT_RMW:
-            return self._sync_atomic(rmw.pointer.value, rmw.value.type)
-        lines, ptr_type, mirror = store_mirror(self.addressing, rmw.pointer.value, self.names)
-        align = f", align {rmw.align}" if rmw.align else ""
-        lines.append(
-            f"{self.names.fresh()} = atomicrmw {rmw.operation} {ptr_type} {mirror}, "
-            f"{rmw.value.text(attrs=False)} monotonic{align}"
-        )
-        return lines
+        return self._sync_atomic(rmw.pointer.value, rmw.value.type)
 
     def _cmpxchg(self, inst: Instruction) -> list[str]:
         xchg = parse_cmpxchg(inst.body)
