@@ -336,9 +336,10 @@ void *__mirror_realloc(void *p, size_t n)
     bool ours = _mirror_heap_owns(p);
     if (ours && n <= have && n > have / 2)
         return p;
-    /* A large block that grows gets half as much again: a string grown byte by byte would
-     * otherwise be copied at every page boundary (glibc often grows such blocks in place). */
-    size_t want = n > SMALL_MAX && n > have && ours ? n + n / 2 : n;
+    /* A block that grows gets half as much again: a string grown a few bytes at a time would otherwise
+     * be copied at every size class (four per doubling) and then at every page boundary, where glibc
+     * often grows the block in place. */
+    size_t want = n > have && ours && n < SIZE_MAX / 2 ? n + n / 2 : n;
     void *q = __mirror_malloc(want);
     if (!q)
         return NULL;
