@@ -79,11 +79,8 @@ def cpu_model() -> str:
 
 
 def default_file() -> Path:
-    sys.path.insert(0, str(REPO / "tests" / "realworld"))
-    try:
-        import debian_sources  # noqa: PLC0415  (stdlib-only helper next to the real-world tests)
-    finally:
-        sys.path.pop(0)
+    from mirrorpass.projects import debian_sources  # noqa: PLC0415
+
     try:
         return debian_sources.sqlite_amalgamation() / "sqlite3.c"
     except debian_sources.SourceFetchError as exc:

@@ -16,6 +16,7 @@ from rich.console import Console
 from .errors import ClangFailed, MirrorError
 
 stdout = Console()
+stderr = Console(stderr=True)  # progress bars: stdout stays for tables and JSON
 
 
 def debug_enabled(argv: list[str]) -> bool:

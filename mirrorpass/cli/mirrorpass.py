@@ -1,4 +1,5 @@
-"""`mirrorpass`: the toolkit's command: `mirrorpass inspect BINARY` shows what mirror-cc did."""
+"""`mirrorpass`: the toolkit's command. `inspect BINARY` shows what mirror-cc did; `bench` measures the
+overhead on real projects; `report` renders a bench result."""
 
 from __future__ import annotations
 
@@ -52,8 +53,46 @@ def _detail(mirrored: dict, skipped: dict) -> str:
     return text
 
 
+def _bench(args: argparse.Namespace) -> int:
+    import tempfile  # noqa: PLC0415  (bench pulls in the project recipes; inspect stays light)
+
+    from ..bench.projects import VARIANTS, select  # noqa: PLC0415
+    from ..bench.runner import bench, check_variants, write  # noqa: PLC0415
+    from ..report.summary import summarize  # noqa: PLC0415
+    from ..report.terminal import render  # noqa: PLC0415
+
+    variants = check_variants(args.variants.split(",") if args.variants else list(VARIANTS))
+    projects = select(args.projects.split(",") if args.projects else None, args.quick)
+    reps = args.reps or (2 if args.quick else 5)
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="mirrorpass-bench-"))
+    result = bench(projects, variants, reps, workdir, args.quick)
+    result["command"] = "mirrorpass " + " ".join(sys.argv[1:])
+    write(result, Path(args.output))
+    render(summarize(result), stdout)
+    print(f"results: {args.output} (mirrorpass report {args.output} [--html FILE] [--json FILE])", file=sys.stderr)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from ..report import html, summary, terminal  # noqa: PLC0415
+
+    digest = summary.summarize(summary.load(Path(args.results)))
+    if args.html:
+        Path(args.html).write_text(html.render(digest))
+    if args.json:
+        text = json.dumps(digest, indent=1) + "\n"
+        if args.json == "-":
+            sys.stdout.write(text)
+        else:
+            Path(args.json).write_text(text)
+    if not args.json == "-" and (not (args.html or args.json) or args.tables):
+        terminal.render(digest, stdout)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mirrorpass", description="mirrorpass: inspect mirrored binaries.")
+    parser = argparse.ArgumentParser(prog="mirrorpass", description="mirrorpass: inspect mirrored binaries, "
+                                     "measure and report the overhead.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True)
     inspect = sub.add_parser("inspect", help="show the writes mirror-cc mirrored and skipped, per function")
@@ -61,6 +100,23 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--json", action="store_true", help="print JSON instead of a table")
     inspect.add_argument("--top", type=int, default=0, help="show only the N functions with most mirrored writes")
     inspect.set_defaults(handler=_inspect)
+
+    bench = sub.add_parser("bench", help="build real projects natively, mirrored and with ASan; run their "
+                           "workloads interleaved; write a JSON result")
+    bench.add_argument("--quick", action="store_true", help="Lua and zlib only, 2 repetitions (for CI)")
+    bench.add_argument("--reps", type=int, default=0, help="repetitions of each workload (default 5; 2 with --quick)")
+    bench.add_argument("--projects", help="comma-separated: sqlite,lua,zlib,redis (default: all; --quick: lua,zlib)")
+    bench.add_argument("--variants", help="comma-separated: native,segment,offset,asan (default: all)")
+    bench.add_argument("-o", "--output", default="mirrorpass-bench.json", help="result file (default %(default)s)")
+    bench.add_argument("--workdir", help="where the builds go (default: a new temporary directory)")
+    bench.set_defaults(handler=_bench)
+
+    report = sub.add_parser("report", help="render a bench result: tables, a self-contained HTML page, JSON")
+    report.add_argument("results", help="a result file of `mirrorpass bench`")
+    report.add_argument("--html", help="write the HTML page (tables and bar charts) here")
+    report.add_argument("--json", help="write the summary (ratios, geomeans, targets) as JSON here ('-': stdout)")
+    report.add_argument("--tables", action="store_true", help="also print the tables when writing --html/--json")
+    report.set_defaults(handler=_report)
     return parser
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from debian_sources import SourceFetchError, sqlite_amalgamation  # noqa: E402
+from mirrorpass.projects.debian_sources import SourceFetchError, sqlite_amalgamation  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from debian_sources import SourceFetchError, fetch
+from mirrorpass.projects.debian_sources import SourceFetchError, fetch
 from realworld_steps import check_stats, copy_tree, fail, read_stats, run_step
 from tests.conftest import BIN, CLANG, MIRRORPASS
 

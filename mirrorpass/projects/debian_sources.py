@@ -1,8 +1,8 @@
 """Pristine upstream sources of Debian (bookworm) source packages, and SQLite's amalgamation.
 
-Standard library only, importable from tests and benchmarks::
+Standard library only; used by the real-project tests and `mirrorpass bench`::
 
-    from debian_sources import fetch, sqlite_amalgamation
+    from mirrorpass.projects.debian_sources import fetch, sqlite_amalgamation
     tree = fetch("lua5.4")            # ~/.cache/mirrorpass/sources/lua5.4-5.4.4/
     amalg = sqlite_amalgamation()     # dir with sqlite3.c sqlite3.h shell.c speedtest1.c
 
@@ -29,7 +29,7 @@ index is missing (or when ``apt-get source`` fails on a stale index), then ``apt
 
 Failures raise :class:`SourceFetchError` naming the package, the step and the tail of the command output.
 
-Run as a script for manual use: ``python tests/realworld/debian_sources.py sqlite3 lua5.4 --sqlite-amalgamation``.
+Run as a script for manual use: ``python -m mirrorpass.projects.debian_sources sqlite3 lua5.4 --sqlite-amalgamation``.
 """
 
 from __future__ import annotations
