@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from mirrorpass.bench.runner import cpu_model
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results" / "compile_time.jsonl"
 DEFAULT_A = "clang-22"
@@ -68,14 +70,6 @@ def compiler_version(path: str) -> str:
     return text.splitlines()[0] if text else f"unknown (exit {out.returncode})"
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def default_file() -> Path:

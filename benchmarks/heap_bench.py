@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from mirrorpass.bench.runner import cpu_model
+
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "workloads" / "alloc_heavy.c"
 RESULTS = HERE / "results" / "heap.jsonl"
@@ -40,11 +42,6 @@ BUILDS = {
 }
 
 
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
 
 
 def run_once(binary: Path, workload: str) -> tuple[float, int, str]:

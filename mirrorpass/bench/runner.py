@@ -148,7 +148,7 @@ def bench(projects: list[Project], variants: list[str], reps: int, workdir: Path
     result: dict = {
         "schema": SCHEMA,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"nproc": os.cpu_count(), "kernel": platform.release(), "cpu": _cpu()},
+        "machine": {"nproc": os.cpu_count(), "kernel": platform.release(), "cpu": cpu_model()},
         "quick": quick, "reps": reps, "variants": variants,
         "hardware_counters": _hardware_counters(),
         "compile_s": {}, "code_size": {}, "functions": {}, "workloads": [],
@@ -206,7 +206,7 @@ def _variant_summary(samples: list[Sample]) -> dict:
     }
 
 
-def _cpu() -> str:
+def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
