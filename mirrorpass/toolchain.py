@@ -7,10 +7,12 @@ format changes between major versions, so the two must agree or parsing fails in
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 from .errors import ToolchainError
 
@@ -31,13 +33,44 @@ def clang_path() -> str:
     )
 
 
+def _version_cache() -> Path:
+    base = os.environ.get("MIRRORPASS_CACHE")
+    return (Path(base).expanduser() if base else Path.home() / ".cache" / "mirrorpass") / "clang-versions.json"
+
+
 @functools.cache
 def clang_major() -> int:
+    """clang's major version. Asking costs a process per mirror-cc call (a fifth of compiling a small
+    file), so the answer is cached per binary: its real path, size and modification time."""
+    real = os.path.realpath(clang_path())
+    try:
+        st = os.stat(real)
+        key = f"{real}:{st.st_size}:{st.st_mtime_ns}"
+    except OSError:
+        key = None
+    cache = _version_cache()
+    try:
+        known = json.loads(cache.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if key and isinstance(known, dict) and isinstance(known.get(key), int):
+        return known[key]
     out = subprocess.run([clang_path(), "--version"], capture_output=True, text=True).stdout
     m = re.search(r"clang version (\d+)\.", out)
     if not m:
         raise ToolchainError(f"cannot read the version of {clang_path()}: {out.strip()[:200]!r}")
-    return int(m.group(1))
+    major = int(m.group(1))
+    if key:
+        try:  # best effort: a read-only home only costs the subprocess next time
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            known = {k: v for k, v in known.items() if os.path.exists(k.rsplit(":", 2)[0])} if isinstance(known, dict) else {}
+            known[key] = major
+            tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(known))
+            tmp.replace(cache)
+        except OSError:
+            pass
+    return major
 
 
 @functools.cache

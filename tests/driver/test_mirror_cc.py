@@ -192,3 +192,22 @@ def test_shared_library_links_with_z_defs_and_binds_to_the_executables_runtime(s
     assert run([MIRROR_CC, "-O2", "loader.c", "-o", "loader"], srcdir).returncode == 0
     out = run(["./loader", str(srcdir / "libcopy.so")], srcdir)
     assert out.returncode == 0 and out.stdout == "copied\n", out.stderr
+
+
+def test_clang_version_is_cached_per_binary_and_rechecked_when_it_changes(srcdir, tmp_path):
+    """The version check runs `clang --version` once per clang binary (keyed by path, size and mtime):
+    a clang replaced in place is asked again."""
+    fake = tmp_path / "clang-counting"
+    log = tmp_path / "asked"
+    fake.write_text(f"#!/bin/sh\nif [ \"$1\" = --version ]; then echo x >> {log}; echo 'clang version 19.1.7'; "
+                    f"exit 0; fi\nexec {CLANG} \"$@\"\n")
+    fake.chmod(0o755)
+    env = dict(os.environ, MIRRORPASS_CLANG=str(fake), MIRRORPASS_CACHE=str(tmp_path / "cache"))
+    for _ in range(3):
+        res = run([MIRROR_CC, "-c", "a.c"], srcdir, env=env)
+        assert res.returncode == 1 and "clang 19" in res.stderr
+    assert log.read_text() == "x\n", "asked more than once"
+    fake.write_text(fake.read_text().replace("19.1.7", "22.1.0") + "\n")  # a new clang, same path
+    res = run([MIRROR_CC, "-c", "a.c", "-o", str(tmp_path / "a.o")], srcdir, env=env)
+    assert res.returncode == 0, res.stderr
+    assert log.read_text() == "x\nx\n"
