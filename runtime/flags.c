@@ -104,7 +104,7 @@ static bool is_choice(const char *choices, const char *word)
 
 _Noreturn static void print_help(void)
 {
-    _mirror_report("%s: options as name=value pairs separated by ':', e.g. "
+    _mirror_report("%s: options as name=value pairs separated by ':' (or ','), e.g. "
                    "%s=verbosity=1:stats_json=/tmp/stats.json",
                    OPTIONS_VARIABLE, OPTIONS_VARIABLE);
     for (size_t i = 0; i < FLAG_COUNT; i++) {
@@ -129,6 +129,17 @@ static bool parse_bool(const char *text, bool *out)
 }
 
 /* A decimal integer with an optional sign, nothing after it, within [min, max]. */
+static bool looks_like_integer(const char *text)
+{
+    text += *text == '-' || *text == '+';
+    if (*text == '\0')
+        return false;
+    for (; *text; text++)
+        if (*text < '0' || *text > '9')
+            return false;
+    return true;
+}
+
 static bool parse_int(const char *text, int min, int max, int *out)
 {
     enum { MAX_DIGITS = 10 }; /* any int; a long long cannot overflow */
@@ -176,8 +187,8 @@ static void set_option(const char *name, const char *value)
         break;
     case FLAG_INT:
         if (!parse_int(value, spec->min, spec->max, target))
-            _mirror_fatal("%s: %s=%s is out of range; expected an integer from %d to %d", OPTIONS_VARIABLE,
-                          name, value, spec->min, spec->max);
+            _mirror_fatal("%s: %s=%s is %s; expected an integer from %d to %d", OPTIONS_VARIABLE, name, value,
+                          looks_like_integer(value) ? "out of range" : "not an integer", spec->min, spec->max);
         break;
     case FLAG_PATH:
         if (*value == '\0')
@@ -205,9 +216,10 @@ void _mirror_flags_parse(void)
             _mirror_fatal("%s is %zu bytes long; at most %zu are supported", OPTIONS_VARIABLE, len,
                           sizeof text - 1);
         memcpy(text, options, len + 1);
-        /* Empty pieces (a trailing ':', '::') are allowed, as in ASAN_OPTIONS. */
+        /* Pieces are separated by ':' or ',' and empty ones (a trailing ':', '::') are allowed, as in
+         * ASAN_OPTIONS. */
         for (char *piece = text; piece != NULL;) {
-            char *next = strchr(piece, ':');
+            char *next = strpbrk(piece, ":,");
             if (next != NULL)
                 *next++ = '\0';
             if (*piece != '\0') {

@@ -330,15 +330,19 @@ static void reserve_mirror_window(uintptr_t app_start, uintptr_t app_end)
  * context switches and copies it into threads and fork children; exec resets it to 0. */
 static void set_gs_base(void)
 {
+    /* Only a program with segment-mode code gets the base: a kernel-half GS base is one a debugger
+     * cannot write back (ptrace refuses it), so gdb cannot resume a stopped program that has it.
+     * Offset-mode programs stay debuggable. */
+    if (&__mirror_uses_gs == NULL)
+        return;
     if (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) {
         __asm__ volatile("wrgsbase %0" : : "r"((uint64_t)MIRROR_DELTA) : "memory");
         _mirror_state.gs_base_set = true;
         return;
     }
     /* Without it a %gs store would go to base 0 + address: the native location again, silently. */
-    if (&__mirror_uses_gs != NULL)
-        _mirror_fatal("this CPU/kernel lacks FSGSBASE (Linux >= 5.9 and a CPU with FSGSBASE are needed "
-                      "for segment addressing); rebuild with -fmirror-addressing=offset");
+    _mirror_fatal("this CPU/kernel lacks FSGSBASE (Linux >= 5.9 and a CPU with FSGSBASE are needed "
+                  "for segment addressing); rebuild with -fmirror-addressing=offset");
 }
 
 /* ---- (d) Seeding the mirror of the executable's data --------------------------------------------------- */

@@ -243,6 +243,10 @@ void _mirror_stat_add(enum _mirror_stat stat, uint64_t amount);
 /* Start-up: when print_stats, audit_at_exit or stats_json is set, arrange for them to run at exit. */
 void _mirror_exit_init(void);
 
+/* Native pages rebuilt from their mirror so far (signal.c); instrumented code reads it around large
+ * copies, and so does _mirror_copy_in. */
+extern uint64_t __mirror_repairs;
+
 /* Sync the pthread and semaphore objects that threads are blocked in right now (wrap_sync.c): the
  * audit calls it first. */
 void _mirror_sync_blocked(void);

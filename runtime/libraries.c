@@ -129,6 +129,10 @@ void _mirror_libraries_forget_unloaded(void)
 __attribute__((visibility("default"))) void *__mirror_dlopen(const char *file, int mode)
 {
     void *handle = dlopen(file, mode);
+    if (handle && !_mirror_state.gs_base_set && dlsym(handle, "__mirror_uses_gs"))
+        _mirror_fatal("%s has segment-addressing code but this program does not set the GS base (it has "
+                      "no segment-mode code of its own); build the library with -fmirror-addressing=offset",
+                      file ? file : "the library");
     if (handle)
         _mirror_libraries_register();
     return handle;

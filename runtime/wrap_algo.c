@@ -1,8 +1,12 @@
 /* wrap_algo.c — libc algorithms that rearrange or extend the caller's arrays.
  *
- * qsort permutes the array in place (glibc's merge sort copies through a temporary buffer and back);
- * the comparator, usually instrumented, runs in between and mirrors its own stores. After the sort
- * the whole array is copied to its mirror. lsearch appends the key (and bumps *nmemb) when it is
+ * qsort permutes the array in place, for as long as the sort takes (tens of milliseconds for a large
+ * array), without mirror stores: a page of the array lost meanwhile would come back from the mirror
+ * as it was before the sort, and the sort would go on with a mix of old and new elements (a reviewer's
+ * getline/strdup/qsort program printed shifted and garbage lines, and once double-freed into a cycle
+ * of the heap's free list). So the wrappers sort a private copy (libc memory, which the comparator
+ * only reads) and copy the result back with _mirror_copy_in; the comparator, usually instrumented,
+ * mirrors its own stores. lsearch appends the key (and bumps *nmemb) when it is
  * missing; tsearch and tdelete rebalance a tree whose nodes are libc's own memory, but store the new
  * root in the caller's root variable. rand_r and the *rand48 functions with a caller-held state update
  * that state in place.
@@ -10,6 +14,7 @@
 #define _GNU_SOURCE
 #include <search.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "wrap_internal.h"
 
@@ -20,16 +25,43 @@ static void wrote_array(const void *base, size_t nmemb, size_t size)
         _mirror_wrote(base, bytes);
 }
 
+/* A copy of the array to sort aside, or NULL (nothing to protect, or no memory: sort in place). */
+static void *aside(const void *base, size_t nmemb, size_t size, size_t *bytes)
+{
+    if (__builtin_mul_overflow(nmemb, size, bytes) || nmemb < 2 || !_mirror_has_mirror(base, *bytes))
+        return NULL;
+    void *copy = malloc(*bytes);
+    if (copy)
+        memcpy(copy, base, *bytes);
+    return copy;
+}
+
 MIRROR_WRAPPER void __mirror_qsort(void *base, size_t nmemb, size_t size, __compar_fn_t compare)
 {
-    qsort(base, nmemb, size, compare);
-    wrote_array(base, nmemb, size);
+    size_t bytes;
+    void *copy = aside(base, nmemb, size, &bytes);
+    if (!copy) {
+        qsort(base, nmemb, size, compare);
+        wrote_array(base, nmemb, size);
+        return;
+    }
+    qsort(copy, nmemb, size, compare);
+    _mirror_copy_in(base, copy, bytes);
+    free(copy);
 }
 
 MIRROR_WRAPPER void __mirror_qsort_r(void *base, size_t nmemb, size_t size, __compar_d_fn_t compare, void *arg)
 {
-    qsort_r(base, nmemb, size, compare, arg);
-    wrote_array(base, nmemb, size);
+    size_t bytes;
+    void *copy = aside(base, nmemb, size, &bytes);
+    if (!copy) {
+        qsort_r(base, nmemb, size, compare, arg);
+        wrote_array(base, nmemb, size);
+        return;
+    }
+    qsort_r(copy, nmemb, size, compare, arg);
+    _mirror_copy_in(base, copy, bytes);
+    free(copy);
 }
 
 MIRROR_WRAPPER void *__mirror_lsearch(const void *key, void *base, size_t *nmemb, size_t size,

@@ -11,6 +11,7 @@
 #include <sys/single_threaded.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "wrap_internal.h"
@@ -22,6 +23,16 @@ void _mirror_wrote_iov(const struct iovec *iov, size_t count, size_t bytes)
         _mirror_wrote(iov[i].iov_base, part);
         bytes -= part;
     }
+}
+
+void _mirror_copy_in(void *dst, const void *src, size_t n)
+{
+    uint64_t before = __atomic_load_n(&__mirror_repairs, __ATOMIC_ACQUIRE);
+    memcpy(dst, src, n);
+    if (_mirror_has_mirror(dst, n))
+        memcpy(_mirror_of(dst), src, n);
+    if (__atomic_load_n(&__mirror_repairs, __ATOMIC_ACQUIRE) != before)
+        memcpy(dst, src, n); /* a page rebuilt during the first copy came back without what it wrote */
 }
 
 void _mirror_touch(const void *p, size_t n)

@@ -70,6 +70,11 @@ static inline void _mirror_wrote_string_within(const char *s, size_t capacity)
     }
 }
 
+/* Copy n bytes from src (memory libc may use freely: a private copy) into program memory at dst and its
+ * mirror, and copy again if a page of dst was rebuilt meanwhile (it came back without what the first
+ * copy had written). For results libc computes aside, like qsort's. */
+void _mirror_copy_in(void *dst, const void *src, size_t n);
+
 /* The kernel is about to read or write [p, p + n) in a system call. Read one byte of each protected
  * page of it first, so that a page lost to a memory error is rebuilt now by the SIGBUS handler: met by
  * the kernel inside the call it would fail the call with EFAULT instead. (A page lost between this and

@@ -51,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--mode", choices=("all", "annotated"), default="all",
-                        help="which writes to mirror: all (default), or only annotated data "
-                             "(-fmirror-mode=annotated; refused up front if this mirror-cc lacks it)")
+                        help="which writes to mirror: all (default); annotated (only MIRROR_PROTECT "
+                             "functions) is not implemented yet and is refused up front")
     parser.add_argument("--addressing", choices=("segment", "offset"), default="segment",
                         help="how mirror stores address the mirror: segment (GS base, default) or "
                              "offset (explicit add, no FSGSBASE needed)")

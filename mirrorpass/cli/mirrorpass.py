@@ -4,6 +4,7 @@ overhead on real projects; `report` renders a bench result."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -13,12 +14,20 @@ from rich.table import Table
 from ..console import run_tool, stdout
 from ..elf.manifest import read_manifest
 from ..errors import MirrorError
+from ..layout import RUNTIME_DIR
 
 
 def _inspect(args: argparse.Namespace) -> int:
     manifest = read_manifest(args.binary)
     if not manifest.objects:
         raise MirrorError(f"{args.binary}: no mirror manifest; was it built with mirror-cc?")
+    hidden = 0
+    if not args.all:  # the runtime's own instrumented code (the mirrored heap) is in every program
+        runtime = str(RUNTIME_DIR) + "/"
+        kept = [fn for fn in manifest.functions if not fn.source.startswith(runtime)]
+        runtime_objects = len({fn.source for fn in manifest.functions if fn.source.startswith(runtime)})
+        hidden = len(manifest.functions) - len(kept)
+        manifest = dataclasses.replace(manifest, functions=kept, objects=manifest.objects - runtime_objects)
     if args.json:
         print(json.dumps(manifest.as_json(), indent=2))
         return 0
@@ -43,6 +52,8 @@ def _inspect(args: argparse.Namespace) -> int:
     table.add_row("total", "", str(totals["mirrored"]), str(totals["skipped"]),
                   _detail(totals["mirrored_by_kind"], totals["skipped_by_kind"]))
     stdout.print(table)
+    if hidden:
+        stdout.print(f"({hidden} functions of mirrorpass's own runtime not shown; --all shows them)")
     return 0
 
 
@@ -99,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("binary", help="an object, shared library or executable built with mirror-cc")
     inspect.add_argument("--json", action="store_true", help="print JSON instead of a table")
     inspect.add_argument("--top", type=int, default=0, help="show only the N functions with most mirrored writes")
+    inspect.add_argument("--all", action="store_true", help="include the runtime's own functions (the mirrored heap)")
     inspect.set_defaults(handler=_inspect)
 
     bench = sub.add_parser("bench", help="build real projects natively, mirrored and with ASan; run their "

@@ -143,6 +143,7 @@ def parse_args(argv: list[str]) -> Invocation:
     lang: str | None = None
     passthrough = False
     saw_c = saw_s = False
+    non_pie = None
     i = 0
     while i < len(original):
         arg = original[i]
@@ -154,6 +155,10 @@ def parse_args(argv: list[str]) -> Invocation:
             inv.debug = True
             i += 1
             continue
+        if (problem := _unsupported_sanitizer(arg)) is not None:
+            raise MirrorError(problem)
+        if arg in NON_PIE_LINK_FLAGS:
+            non_pie = arg
         if arg.startswith("-flto") or arg == "-fwhole-program-vtables":
             inv.warnings.append(f"{arg} ignored: mirrored objects are native code, not LTO bitcode")
             i += 1
@@ -197,11 +202,34 @@ def parse_args(argv: list[str]) -> Invocation:
         inv.action = Action.COMPILE
     else:
         inv.action = Action.LINK
+    if non_pie and inv.action is Action.LINK and inv.links_executable:
+        raise MirrorError(f"'{non_pie}' is not supported: the runtime needs a position-independent executable "
+                          "in its address layout; drop it (mirror-cc links PIE by default; -static-pie works)")
     if inv.action in (Action.COMPILE, Action.ASSEMBLY) and inv.output and len(inv.inputs) > 1:
         inv.action = Action.PASSTHROUGH  # clang reports "cannot specify -o when generating multiple output files"
     if any(inp.effective_lang in ("c-header", "c++-header") for inp in inv.inputs):
         inv.action = Action.PASSTHROUGH  # precompiled headers hold no code to instrument
     return inv
+
+
+# Sanitizers with a shadow memory claim the same address ranges the mirror needs, at start-up.
+_SHADOW_SANITIZERS = ("address", "kernel-address", "hwaddress", "thread", "memory", "dataflow")
+
+
+# Links that would build an executable the runtime refuses at start-up (mirror-cc emits PIC code
+# whatever the compile flags say, so only the link matters).
+NON_PIE_LINK_FLAGS = frozenset({"-no-pie", "-nopie", "-static"})
+
+
+def _unsupported_sanitizer(arg: str) -> str | None:
+    """Said at build time: such a program would only fail at start-up, with a layout message."""
+    if arg.startswith("-fsanitize="):
+        clash = [s for s in arg.partition("=")[2].split(",") if s in _SHADOW_SANITIZERS]
+        if clash:
+            return (f"'{arg}' cannot be combined with mirrorpass: the {', '.join(clash)} sanitizer's shadow memory "
+                    "and the mirror both need most of the address space; build the sanitizer variant with "
+                    "clang-22 (-fsanitize=undefined works with mirror-cc)")
+    return None
 
 
 def _mirror_option(inv: Invocation, arg: str) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import lower
-from ..errors import ClangFailed, CompileError
+from ..errors import MirrorError, ClangFailed, CompileError
 from ..instrument.manifest import ModuleReport
 from ..instrument.mirror_pass import InstrumentError, PassOptions, instrument_module
 from ..toolchain import clang_path
@@ -127,5 +127,9 @@ def _write_output(output: str, data: bytes) -> None:
         return
     path = Path(output)
     tmp = path.with_name(f".{path.name}.mirror-tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as exc:  # as clang says it
+        tmp.unlink(missing_ok=True)
+        raise MirrorError(f"unable to open output file '{output}': '{exc.strerror}'") from None

@@ -147,8 +147,10 @@ def instrument_module(text: str, options: PassOptions) -> tuple[str, ModuleRepor
         tail.append(f"declare extern_weak void @{SYNC_ATOMIC}(ptr, i64)")
     if needs_repairs:
         tail.append(f"@{REPAIRS} = extern_weak global i64")
-    if options.addressing is Addressing.SEGMENT and any(sum(f.mirrored.values()) for f in report.functions):
-        # Tells the runtime that this program needs the GS base (runtime/init.c checks its address).
+    if options.addressing is Addressing.SEGMENT:
+        # Tells the runtime that this program needs the GS base (runtime/init.c checks its address). Also
+        # in modules with nothing to mirror: a segment-mode main that only dlopens segment-mode plugins
+        # must still set it.
         tail.append("@__mirror_uses_gs = weak global i8 1")
     out = _insert_module_asm(module.render(), manifest_module_asm(report) + instrumented_note_module_asm())
     if tail:

@@ -179,10 +179,12 @@ def test_module_level_additions(mode):
     assert "@g = dso_local global [32 x i32] zeroinitializer, align 16" in lines
 
 
-def test_no_gs_marker_when_nothing_is_mirrored():
+def test_gs_marker_even_when_nothing_is_mirrored():
+    """A segment-mode main that only dlopens segment-mode plugins needs the GS base as well."""
     text = HEADER + "define void @f() {\n  %1 = alloca i32, align 4\n  store i32 1, ptr %1, align 4\n  ret void\n}\n"
     out, report = instrument(text, SEG)
-    assert "__mirror_uses_gs" not in out
+    assert "@__mirror_uses_gs = weak global i8 1" in out
+    assert "__mirror_uses_gs" not in instrument(text, OFF)[0]
     assert fn_report(report, "f")["skipped_by_kind"] == {"stack": 1}
     assert function_body(out, "f") == ["%1 = alloca i32, align 4", "store i32 1, ptr %1, align 4", "ret void"]
 

@@ -40,12 +40,27 @@ def test_unknown_option_stops_and_lists_every_valid_name(program):
     assert listed == list(OPTIONS)
 
 
-@pytest.mark.parametrize("value", ["4", "-1", "high", "", "1x", "99999999999999999999"])
+@pytest.mark.parametrize("value", ["4", "-1", "99999999999999999999"])
 def test_int_out_of_range_stops_and_names_the_range(program, value):
     assert_one_line_fatal(
         run(program, env=options(f"verbosity={value}")),
         f"verbosity={value} is out of range; expected an integer from 0 to 3",
     )
+
+
+@pytest.mark.parametrize("value", ["high", "", "1x"])
+def test_int_that_is_no_integer_says_so(program, value):
+    assert_one_line_fatal(
+        run(program, env=options(f"verbosity={value}")),
+        f"verbosity={value} is not an integer; expected an integer from 0 to 3",
+    )
+
+
+def test_commas_separate_options_too(program, tmp_path):
+    """As in ASAN_OPTIONS: print_stats=1,verbosity=1 is two options."""
+    result = run(program, env=options("print_stats=1,verbosity=1"))
+    assert result.returncode == 0, result.stderr
+    assert "mirrorpass: stats: " in result.stderr
 
 
 def test_bad_bool_stops_and_names_the_accepted_spellings(program):

@@ -324,3 +324,15 @@ def test_lost_buffer_pages_are_rebuilt_before_a_system_call_meets_them(mirror_bu
     stats = read_stats(stats_path)
     assert stats["injected"] == stats["recovered_pages"] == 5, stats
     assert stats["unrecoverable"] == 0 and stats["audit_divergent_bytes"] == 0, stats
+
+
+def test_page_lost_while_qsort_sorts_comes_back_sorted(mirror_build, tmp_path):
+    """libc's qsort writes the array without mirror stores; a page lost mid-sort used to come back as
+    it was before the sort (silently wrong results). The wrapper sorts a copy and copies it in."""
+    stats_path = tmp_path / "stats.json"
+    result = run_limited(mirror_build(program("qsort_loss")),
+                         env={"MIRROR_OPTIONS": f"stats_json={stats_path}:audit_at_exit=1"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "sorted=1 same=1 calls_past_loss=1\n", result.stdout
+    stats = read_stats(stats_path)
+    assert stats["injected"] == stats["recovered_pages"] == 1 and stats["audit_divergent_bytes"] == 0, stats

@@ -67,3 +67,11 @@ def test_offset_code_without_fsgsbase_runs_without_gs(build):
     assert result.returncode == 0, result.stderr
     # GS untouched (exec leaves it 0); offset-mode stores need no GS and still mirror.
     assert values(result.stdout) == {"gs_base": "0", "diff": "0"}
+
+
+def test_offset_code_leaves_gs_alone_even_with_fsgsbase(build):
+    """Only segment-mode code needs the GS base; a debugger cannot write a kernel-half GS base back, so
+    leaving it 0 keeps offset-mode programs resumable under gdb."""
+    result = run(build("addressing.c", cflags=["-DOFFSET_MODE"]))
+    assert result.returncode == 0, result.stderr
+    assert values(result.stdout) == {"gs_base": "0", "diff": "0"}

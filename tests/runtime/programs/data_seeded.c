@@ -4,6 +4,9 @@
 
 #include "mirror_test.h"
 
+/* Segment-mode code, as mirror-cc marks it: the runtime sets the GS base only for such programs. */
+__attribute__((weak)) char __mirror_uses_gs = 1;
+
 /* Three and a half pages of non-zero initialized data, with some variety. */
 unsigned char table[3 * 4096 + 2048] = {
     [0 ... 6] = 0x5a, [7] = 1, [8 ... 4999] = 0x5a, [5000] = 2, [5001 ... 8999] = 0x5a, [9000] = 3,

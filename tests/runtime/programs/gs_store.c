@@ -3,6 +3,9 @@
 
 #include "mirror_test.h"
 
+/* Segment-mode code, as mirror-cc marks it: the runtime sets the GS base only for such programs. */
+__attribute__((weak)) char __mirror_uses_gs = 1;
+
 int target;
 
 int main(void)

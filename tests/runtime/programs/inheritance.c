@@ -8,6 +8,9 @@
 
 #include "mirror_test.h"
 
+/* Segment-mode code, as mirror-cc marks it: the runtime sets the GS base only for such programs. */
+__attribute__((weak)) char __mirror_uses_gs = 1;
+
 long target;
 
 static void *thread_main(void *arg)
