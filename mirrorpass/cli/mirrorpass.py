@@ -37,7 +37,8 @@ def _inspect(args: argparse.Namespace) -> int:
         functions = functions[: args.top]
     shapes = sorted({f"{fn.mode} / {fn.addressing}" for fn in manifest.functions})
     table = Table(
-        title=f"{args.binary}: {manifest.objects} instrumented objects, {totals['functions']} functions "
+        title=f"{args.binary}: {_count(manifest.objects, 'instrumented object')}, "
+        f"{_count(totals['functions'], 'function')} "
         f"(mode / addressing: {', '.join(shapes) or '-'})"
     )
     table.add_column("function", overflow="fold")
@@ -55,6 +56,10 @@ def _inspect(args: argparse.Namespace) -> int:
     if hidden:
         stdout.print(f"({hidden} functions of mirrorpass's own runtime not shown; --all shows them)")
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _detail(mirrored: dict, skipped: dict) -> str:

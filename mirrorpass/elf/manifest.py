@@ -56,6 +56,10 @@ class Manifest:
 def read_manifest(path: str | Path) -> Manifest:
     try:
         with open(path, "rb") as f:
+            if f.read(8) == b"!<arch>\n":
+                raise MirrorError(f"{path}: an ar archive; inspect an object in it (ar x) or a program linked "
+                                  "with it")
+            f.seek(0)
             elf = ELFFile(f)
             section = elf.get_section_by_name(MANIFEST_SECTION)
             data = section.data() if section is not None else b""

@@ -211,3 +211,10 @@ def test_clang_version_is_cached_per_binary_and_rechecked_when_it_changes(srcdir
     res = run([MIRROR_CC, "-c", "a.c", "-o", str(tmp_path / "a.o")], srcdir, env=env)
     assert res.returncode == 0, res.stderr
     assert log.read_text() == "x\nx\n"
+
+
+def test_inspect_of_an_archive_says_what_to_inspect_instead(srcdir, tmp_path):
+    assert run([MIRROR_CC, "-c", "a.c", "-o", str(tmp_path / "a.o")], srcdir).returncode == 0
+    assert subprocess.run(["ar", "rcs", str(tmp_path / "liba.a"), str(tmp_path / "a.o")]).returncode == 0
+    res = run([MIRRORPASS, "inspect", str(tmp_path / "liba.a")], srcdir)
+    assert res.returncode == 1 and "an ar archive" in res.stderr and "Traceback" not in res.stderr
