@@ -244,8 +244,9 @@ void _mirror_stat_add(enum _mirror_stat stat, uint64_t amount);
 void _mirror_exit_init(void);
 
 /* Native pages rebuilt from their mirror so far (signal.c); instrumented code reads it around large
- * copies, and so does _mirror_copy_in. */
-extern uint64_t __mirror_repairs;
+ * copies, and so does _mirror_copy_in. Exported: instrumented shared libraries bind to it (a hidden
+ * definition left their extern_weak reference NULL, and zlib's libz.so crashed in its first memcpy). */
+extern uint64_t __mirror_repairs __attribute__((visibility("default")));
 
 /* Sync the pthread and semaphore objects that threads are blocked in right now (wrap_sync.c): the
  * audit calls it first. */

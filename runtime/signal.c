@@ -49,7 +49,7 @@ static struct {
 /* Native pages rebuilt so far. Instrumented code reads it around a large memcpy and copies again when
  * it changed: a page lost while the native copy ran comes back from the mirror without the bytes the
  * copy wrote before the loss (mirrorpass/instrument/mirror_pass.py). Exported; not protected. */
-uint64_t __mirror_repairs MIRROR_RT_STATE;
+__attribute__((visibility("default"))) uint64_t __mirror_repairs MIRROR_RT_STATE;
 
 /* The range this thread is copying a repair from, to tell "the other copy is lost too" from a new
  * fault. */

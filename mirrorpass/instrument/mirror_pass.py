@@ -12,7 +12,8 @@ faults exactly where the uninstrumented program would). What is mirrored and how
   by racing threads leaves the mirror stale (seen with a contended CAS loop), and even a commuting
   add is applied twice when its mirror page was lost and is rebuilt from native -- which already
   holds the add -- by the replay's own fault (seen under injection). A copy is idempotent.
-- memset: the same memset on the mirror. memcpy (and .inline): the same copy to the mirror, from the
+- memset: the same memset on the mirror; one that is not a small constant size is guarded like a large
+  copy (below) and sets the native bytes again when a page was rebuilt meanwhile. memcpy (and .inline): the same copy to the mirror, from the
   native source, which the copy did not change (source and destination are equal or disjoint). Had
   it read the native destination instead, a destination page lost between the two copies would be
   rebuilt from the mirror without the new bytes, and the mirror copy would then make native and
@@ -102,6 +103,7 @@ VA_LIST_BYTES = 24  # x86-64 SysV: { i32, i32, ptr, ptr }
 SETJMP_FUNCTIONS = frozenset({"@setjmp", "@_setjmp", "@sigsetjmp", "@__sigsetjmp"})
 JMP_BUF_BYTES = 200  # glibc x86-64: struct __jmp_buf_tag (registers, mask flag, saved signal mask)
 MEMCPY_DECL = "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1 immarg)"
+MEMSET_DECL = "declare void @llvm.memset.p0.i64(ptr, i8, i64, i1 immarg)"
 SYNC_ATOMIC = "__mirror_sync_atomic"  # runtime/atomic_sync.c
 REPAIRS = "__mirror_repairs"  # runtime/signal.c: native pages rebuilt so far
 # memcpy of at most this many bytes (a constant) is lowered to a few moves: a page lost in the middle
@@ -132,7 +134,7 @@ def instrument_module(text: str, options: PassOptions) -> tuple[str, ModuleRepor
     module = parse_module_text(text)
     report = ModuleReport(options.source, options.addressing.value, options.mode)
     declarations = _declarations(module)
-    needs_memcpy = needs_sync_atomic = needs_repairs = False
+    needs_memcpy = needs_sync_atomic = needs_repairs = needs_memset = False
     for function in module.functions:
         rewriter = _FunctionRewriter(function, options, declarations, report.warnings)
         rewriter.run()
@@ -140,6 +142,7 @@ def instrument_module(text: str, options: PassOptions) -> tuple[str, ModuleRepor
         needs_memcpy |= rewriter.used_memcpy
         needs_sync_atomic |= rewriter.used_sync_atomic
         needs_repairs |= rewriter.used_repairs
+        needs_memset |= rewriter.used_memset
     tail: list[str] = []
     if needs_memcpy and "@llvm.memcpy.p0.p0.i64" not in declarations:
         tail.append(MEMCPY_DECL)
@@ -147,6 +150,8 @@ def instrument_module(text: str, options: PassOptions) -> tuple[str, ModuleRepor
         tail.append(f"declare extern_weak void @{SYNC_ATOMIC}(ptr, i64)")
     if needs_repairs:
         tail.append(f"@{REPAIRS} = extern_weak global i64")
+    if needs_memset and "@llvm.memset.p0.i64" not in declarations:
+        tail.append(MEMSET_DECL)
     if options.addressing is Addressing.SEGMENT:
         # Tells the runtime that this program needs the GS base (runtime/init.c checks its address). Also
         # in modules with nothing to mirror: a segment-mode main that only dlopens segment-mode plugins
@@ -204,6 +209,7 @@ class _FunctionRewriter:
         self.used_memcpy = False
         self.used_sync_atomic = False
         self.used_repairs = False
+        self.used_memset = False
         self._warned_asm = False
         self._before: list[str] = []  # lines _mirror wants in front of the instruction
         self._repairs_before = ""  # the value holding __mirror_repairs read before a guarded copy
@@ -329,6 +335,16 @@ class _FunctionRewriter:
         lines, mirror = flat_mirror("ptr", dest.value, self.names)
         args = [_with_value(dest, mirror)] + [a.text() for a in call.args[1:]]
         lines.append(f"call void {call.callee}({', '.join(args)})")
+        size = call.args[2]
+        if not _guarded_size(size.value):
+            return lines
+        # Like a large copy: a page lost while the native memset ran, and written again by it, comes
+        # back from the mirror without the bytes set before the loss; set them again.
+        self._before.append(self._read_repairs())
+        length = self._when_repaired(self._size64(size, lines), lines)
+        value = call.args[1].text(attrs=False)
+        lines.append(f"call void @llvm.memset.p0.i64(ptr {dest.value}, {value}, i64 {length}, i1 false)")
+        self.used_memset = True
         return lines
 
     def _memcpy(self, call: Call, intrinsic: str) -> list[str]:
@@ -394,17 +410,23 @@ class _FunctionRewriter:
         ]
         return chosen
 
+    def _when_repaired(self, size64: str, lines: list[str]) -> str:
+        """The value that is size64 when a native page was rebuilt since _read_repairs, else 0."""
+        after, changed, length = self.names.fresh(), self.names.fresh(), self.names.fresh()
+        lines += [
+            f"{after} = load atomic i64, ptr @{REPAIRS} acquire, align 8",
+            f"{changed} = icmp ne i64 {self._repairs_before}, {after}",
+            f"{length} = select i1 {changed}, i64 {size64}, i64 0",
+        ]
+        return length
+
     def _recopy_if_repaired(self, dest: str, mirror: str, size64: str) -> list[str]:
         """After a copy and its mirror copy: when a page was rebuilt meanwhile, copy the mirror (now
         right) back over the native destination (a zero-length memcpy otherwise)."""
         self.used_memcpy = True
-        after, changed, length = self.names.fresh(), self.names.fresh(), self.names.fresh()
-        return [
-            f"{after} = load atomic i64, ptr @{REPAIRS} acquire, align 8",
-            f"{changed} = icmp ne i64 {self._repairs_before}, {after}",
-            f"{length} = select i1 {changed}, i64 {size64}, i64 0",
-            f"call void @llvm.memcpy.p0.p0.i64(ptr {dest}, ptr {mirror}, i64 {length}, i1 false)",
-        ]
+        lines: list[str] = []
+        length = self._when_repaired(size64, lines)
+        return lines + [f"call void @llvm.memcpy.p0.p0.i64(ptr {dest}, ptr {mirror}, i64 {length}, i1 false)"]
 
     def _replay(self, call: Call, address_index: int) -> list[str]:
         """Call a storing intrinsic again with its address operand moved to the mirror."""
