@@ -45,11 +45,10 @@ def cc(variant: str) -> str:
 
 @dataclass(frozen=True)
 class Run:
-    """One workload run: argv in the built tree, optional stdin file; `server` for client/server ones."""
+    """One workload run: argv in the built tree and an optional stdin file."""
 
     argv: list[str]
     stdin: Path | None = None
-    stdout: Path | None = None
 
 
 @dataclass
