@@ -10,13 +10,27 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from .errors import ClangFailed, MirrorError
 
-stdout = Console()
-stderr = Console(stderr=True)  # progress bars: stdout stays for tables and JSON
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    stdout: Console
+    stderr: Console  # progress bars: stdout stays for tables and JSON
+
+
+def __getattr__(name: str) -> Console:
+    """`stdout` and `stderr` are made on first use: importing rich costs mirror-cc ~30 ms per call,
+    and a compiler invoked thousands of times by make never prints a table."""
+    if name not in ("stdout", "stderr"):
+        raise AttributeError(name)
+    from rich.console import Console
+
+    made = Console(stderr=name == "stderr")
+    globals()[name] = made
+    return made
 
 
 def debug_enabled(argv: list[str]) -> bool:
