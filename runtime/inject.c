@@ -12,10 +12,12 @@
  *
  * With inject_count > 0 a runtime thread loses inject_count pages of inject_target, one every
  * inject_interval_ms (pseudo-random, seeded by inject_seed), among the resident pages of the protected
- * domain (heap, globals) or their mirror (mirror).
+ * domain (heap, globals) or their mirror (mirror), or anywhere in the process's private writable memory
+ * (anywhere: what `mirrorpass campaign --target anywhere` measures). inject_log names each lost page.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
 #include <sched.h>
@@ -159,9 +161,11 @@ void _mirror_lost_done(uintptr_t page)
 
 /* ---- injection ----------------------------------------------------------------------------------------- */
 
-int mirror_inject_error(void *addr)
+/* Lose `page`: enter it in the table, then map the empty file over it. Outside the application windows
+ * and their mirror only with `anywhere` (inject_target=anywhere: the program is expected to die of it,
+ * after the handler's report). */
+static int lose_page(uintptr_t page, bool anywhere)
 {
-    uintptr_t page = (uintptr_t)addr & ~(MIRROR_PAGE_SIZE - 1);
     int fd = __atomic_load_n(&inject.memfd, __ATOMIC_ACQUIRE);
     if (fd < 0) {
         int created = memfd_create("mirrorpass-lost-page", MFD_CLOEXEC);
@@ -181,7 +185,7 @@ int mirror_inject_error(void *addr)
     uintptr_t native_of_mirror = page - (uintptr_t)MIRROR_DELTA;
     bool application = _mirror_in_app_window(page, page + MIRROR_PAGE_SIZE);
     bool mirror = _mirror_in_app_window(native_of_mirror, native_of_mirror + MIRROR_PAGE_SIZE);
-    if (prot < 0 || (!application && !mirror)) {
+    if (prot < 0 || (!application && !mirror && !anywhere)) {
         errno = EINVAL; /* not mapped, or neither application memory nor its mirror */
         return -1;
     }
@@ -197,14 +201,12 @@ int mirror_inject_error(void *addr)
     return 0;
 }
 
-/* ---- the injector thread ------------------------------------------------------------------------------- */
-
-static uint64_t next_random(void)
+int mirror_inject_error(void *addr)
 {
-    uint64_t x = inject.rng;
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    return inject.rng = x;
+    return lose_page((uintptr_t)addr & ~(MIRROR_PAGE_SIZE - 1), false);
 }
+
+/* ---- the injector thread ------------------------------------------------------------------------------- */
 
 /* A page the injector may lose: neither it nor its other copy is lost right now (losing both copies of
  * a page is what no mirror survives; mirror_inject_error lets a test do it on purpose). */
@@ -214,60 +216,104 @@ static bool may_lose(uintptr_t page)
     return !unrepaired(page) && !unrepaired(other);
 }
 
+/* inject_target=anywhere: any page but the runtime's own state (the lost-page table itself lives
+ * there) and the injector thread's stack, neither of which is the program's memory. */
+static struct _mirror_range spared_stack MIRROR_RT_STATE;
+
+static bool may_lose_anywhere(uintptr_t page)
+{
+    uintptr_t state = _mirror_page_down((uintptr_t)__start_mirror_rt_state);
+    uintptr_t state_end = _mirror_page_up((uintptr_t)__stop_mirror_rt_state);
+    if ((page >= state && page < state_end) || (page >= spared_stack.start && page < spared_stack.end))
+        return false;
+    bool has_mirror = _mirror_in_app_window(page, page + MIRROR_PAGE_SIZE) || _mirror_in_mirror_window(page);
+    return has_mirror ? may_lose(page) : !unrepaired(page);
+}
+
 enum { PICK_HEAP = 1, PICK_GLOBALS = 2 };
 
-/* A resident page, chosen uniformly (reservoir sampling over mincore), among the pages wholly inside
- * protected entries of the wanted kinds -- or among their mirror pages -- that may be lost. 0: none. */
-static uintptr_t pick_page(int kinds, bool mirror_side)
+/* Add the pages wholly inside protected entries of the wanted kinds -- or their mirror pages -- that
+ * may be lost to the sampler. */
+static void sample_domain(struct _mirror_sampler *s, int kinds, bool mirror_side)
 {
-    static unsigned char resident[4096] MIRROR_RT_STATE; /* the injector thread's only */
-    uintptr_t delta = mirror_side ? (uintptr_t)MIRROR_DELTA : 0, choice = 0;
-    uint64_t seen = 0;
+    uintptr_t delta = mirror_side ? (uintptr_t)MIRROR_DELTA : 0;
     struct _mirror_region r;
     for (int cursor = 0; _mirror_domain_next(&cursor, &r);) {
         bool heap = r.kind == MIRROR_REGION_HEAP || r.kind == MIRROR_REGION_HEAP_META;
-        if (!(kinds & (heap ? PICK_HEAP : PICK_GLOBALS)))
-            continue;
-        uintptr_t end = _mirror_page_down(r.end) + delta;
-        for (uintptr_t at = _mirror_page_up(r.start) + delta; at < end; at += sizeof resident * MIRROR_PAGE_SIZE) {
-            size_t pages = (end - at) / MIRROR_PAGE_SIZE;
-            pages = pages < sizeof resident ? pages : sizeof resident;
-            if (mincore((void *)at, pages * MIRROR_PAGE_SIZE, resident) != 0)
-                continue;
-            for (size_t i = 0; i < pages; i++) {
-                uintptr_t page = at + i * MIRROR_PAGE_SIZE;
-                if ((resident[i] & 1) && next_random() % ++seen == 0 && may_lose(page))
-                    choice = page;
-            }
-        }
+        if (kinds & (heap ? PICK_HEAP : PICK_GLOBALS))
+            _mirror_sample_resident(s, _mirror_page_up(r.start) + delta, _mirror_page_down(r.end) + delta, may_lose);
     }
-    return choice;
+}
+
+/* Every resident page of the private writable mappings; of the mirror area, the mirror pages of the
+ * protected domain (the rest of it is an empty reservation). */
+static void sample_anywhere(struct _mirror_sampler *s)
+{
+    struct _mirror_maps maps;
+    struct _mirror_mapping map;
+    if (_mirror_maps_open(&maps)) {
+        while (_mirror_maps_next(&maps, &map))
+            if (_mirror_is_writable_memory(&map))
+                _mirror_sample_resident(s, map.start, map.end, may_lose_anywhere);
+        _mirror_maps_close(&maps);
+    }
+    sample_domain(s, PICK_HEAP | PICK_GLOBALS, true);
 }
 
 static uintptr_t pick_target(void)
 {
-    switch (_mirror_flags.inject_target[0]) {
-    case 'h': return pick_page(PICK_HEAP, false);
-    case 'g': return pick_page(PICK_GLOBALS, false);
-    case 'm': return pick_page(PICK_HEAP | PICK_GLOBALS, true);
-    default: return pick_page(PICK_HEAP | PICK_GLOBALS, next_random() % 3 == 0);
+    struct _mirror_sampler s = {.rng = &inject.rng};
+    const char *target = _mirror_flags.inject_target;
+    if (strcmp(target, "heap") == 0)
+        sample_domain(&s, PICK_HEAP, false);
+    else if (strcmp(target, "globals") == 0)
+        sample_domain(&s, PICK_GLOBALS, false);
+    else if (strcmp(target, "mirror") == 0)
+        sample_domain(&s, PICK_HEAP | PICK_GLOBALS, true);
+    else if (strcmp(target, "anywhere") == 0)
+        sample_anywhere(&s);
+    else /* any: native or mirror side, one in three from the mirror */
+        sample_domain(&s, PICK_HEAP | PICK_GLOBALS, _mirror_random(&inject.rng) % 3 == 0);
+    return s.choice;
+}
+
+/* inject_log: one line per lost page, appended as it is lost (the program may die of it next). */
+static void log_loss(uintptr_t page)
+{
+    if (!_mirror_flags.inject_log)
+        return;
+    int fd = open(_mirror_flags.inject_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        _mirror_report("cannot open inject_log %s (errno %d)", _mirror_flags.inject_log, errno);
+        return;
     }
+    char line[160];
+    size_t len = _mirror_format(line, sizeof line, "0x%lx %s\n", (unsigned long)page,
+                                _mirror_lost_name(page) ? _mirror_lost_name(page) : "anonymous memory");
+    if (write(fd, line, len) != (ssize_t)len)
+        _mirror_report("cannot write inject_log %s (errno %d)", _mirror_flags.inject_log, errno);
+    close(fd);
 }
 
 static void *injector(void *unused)
 {
     (void)unused;
+    struct _mirror_mapping stack;
+    if (_mirror_maps_find((uintptr_t)&stack, &stack))
+        spared_stack = (struct _mirror_range){stack.start, stack.end};
     struct timespec interval = {
         .tv_sec = _mirror_flags.inject_interval_ms / 1000,
         .tv_nsec = (long)(_mirror_flags.inject_interval_ms % 1000) * 1000000L,
     };
+    bool anywhere = strcmp(_mirror_flags.inject_target, "anywhere") == 0;
     int done = 0;
     for (int misses = 0; done < _mirror_flags.inject_count && misses < 1000;) {
         nanosleep(&interval, NULL);
         uintptr_t page = pick_target();
-        if (page && mirror_inject_error((void *)page) == 0) {
+        if (page && lose_page(page, anywhere) == 0) {
             done++;
             misses = 0;
+            log_loss(page);
             if (_mirror_flags.verbosity >= 1)
                 _mirror_report("injected a memory error at 0x%lx (%d of %d)", (unsigned long)page, done,
                                _mirror_flags.inject_count);

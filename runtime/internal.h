@@ -233,9 +233,6 @@ enum _mirror_stat {
     MIRROR_STAT_COUNT
 };
 
-/* mincore of count pages from page into vector (bit 0: resident); unmapped pages read as not
- * resident instead of failing the whole call. Async-signal-safe. */
-void _mirror_residency(uintptr_t page, size_t count, unsigned char *vector);
 
 /* Add to a counter. Async-signal-safe (one relaxed atomic add). */
 void _mirror_stat_add(enum _mirror_stat stat, uint64_t amount);
@@ -274,6 +271,59 @@ void _mirror_lost_done(uintptr_t page);
 const char *_mirror_lost_name(uintptr_t page);
 /* The protection an injected page had before it was lost (PROT_* bits), or -1. Async-signal-safe. */
 int _mirror_lost_prot(uintptr_t page);
+
+/* ---- Mappings and resident pages (resident.c; also linked into the native injector) ------------------ */
+
+/* Reading /proc/self/maps line by line: `_mirror_maps_open(&m); while (_mirror_maps_next(&m, &map)) ...;
+ * _mirror_maps_close(&m);`. Async-signal-safe: raw system calls, no allocation. */
+struct _mirror_maps {
+    int fd;
+    size_t len, pos;
+    char chunk[2048];
+};
+struct _mirror_mapping {
+    uintptr_t start, end; /* [start, end) */
+    int prot;             /* PROT_* bits */
+    bool shared;          /* MAP_SHARED (the 's' of "rw-s") */
+    char name[400];       /* "[stack]", a file path, or "" for anonymous memory */
+};
+bool _mirror_maps_open(struct _mirror_maps *m);
+bool _mirror_maps_next(struct _mirror_maps *m, struct _mirror_mapping *out);
+void _mirror_maps_close(struct _mirror_maps *m);
+/* The mapping that contains addr; false when none does. */
+bool _mirror_maps_find(uintptr_t addr, struct _mirror_mapping *out);
+
+/* Mappings larger than this are reservations (the mirror area is one): never scanned page by page. The
+ * mirrored heap reserves 64 GiB; mincore skips its empty page tables quickly. */
+#define MIRROR_SCAN_LIMIT (1UL << 40)
+
+/* The process's own writable memory, the pages injection (anywhere) and coverage count: private and
+ * writable, neither the mirror area nor a larger reservation. */
+static inline bool _mirror_is_writable_memory(const struct _mirror_mapping *m)
+{
+    return (m->prot & 2 /* PROT_WRITE */) && !m->shared && !_mirror_in_mirror_window(m->start) &&
+           m->end - m->start <= MIRROR_SCAN_LIMIT;
+}
+
+/* mincore of count pages from page into vector (bit 0: resident); unmapped pages read as not
+ * resident instead of failing the whole call. Async-signal-safe. */
+void _mirror_residency(uintptr_t page, size_t count, unsigned char *vector);
+/* Resident pages wholly inside [start, end). */
+uint64_t _mirror_resident_pages(uintptr_t start, uintptr_t end);
+
+/* xorshift64: the next pseudo-random number of *state. */
+uint64_t _mirror_random(uint64_t *state);
+
+/* Choosing one page uniformly among the resident, eligible pages of several ranges (reservoir
+ * sampling): zero `seen` and `choice`, point rng at a seeded state, call _mirror_sample_resident for
+ * each range; `choice` is then the page (0: none). eligible may be NULL (every resident page). */
+struct _mirror_sampler {
+    uint64_t *rng;
+    uint64_t seen;
+    uintptr_t choice;
+};
+void _mirror_sample_resident(struct _mirror_sampler *s, uintptr_t start, uintptr_t end,
+                             bool (*eligible)(uintptr_t page));
 
 /* ---- Messages (report.c) ------------------------------------------------------------------------------- */
 

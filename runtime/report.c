@@ -251,49 +251,17 @@ size_t _mirror_format(char *buffer, size_t capacity, const char *format, ...)
 }
 
 /* The mapping of /proc/self/maps that contains addr, by name: "[stack]", a file path, "anonymous
- * memory"; "unmapped memory" when none does. Async-signal-safe: open/read into stack buffers. */
+ * memory"; "unmapped memory" when none does. Async-signal-safe (resident.c reads with raw calls). */
 void _mirror_mapping_info(uintptr_t addr, char *out, size_t capacity, int *prot)
 {
-    _mirror_format(out, capacity, "unmapped memory");
-    int fd = (int)_mirror_sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    struct _mirror_mapping map;
+    if (!_mirror_maps_find(addr, &map)) {
+        _mirror_format(out, capacity, "unmapped memory");
         return;
-    char chunk[2048], line[512];
-    size_t len = 0;
-    long got;
-    bool found = false;
-    while (!found && (got = _mirror_sys_read(fd, chunk, sizeof chunk)) > 0) {
-        for (long i = 0; i < got && !found; i++) {
-            if (chunk[i] != '\n') {
-                if (len < sizeof line - 1)
-                    line[len++] = chunk[i];
-                continue;
-            }
-            line[len] = '\0';
-            len = 0;
-            char *c = line;
-            uintptr_t start = 0, end = 0;
-            for (; *c && *c != '-'; c++)
-                start = start * 16 + (uintptr_t)(*c <= '9' ? *c - '0' : (*c | 0x20) - 'a' + 10);
-            for (c += *c == '-'; *c && *c != ' '; c++)
-                end = end * 16 + (uintptr_t)(*c <= '9' ? *c - '0' : (*c | 0x20) - 'a' + 10);
-            if (addr < start || addr >= end)
-                continue;
-            found = true;
-            if (prot && c[0] == ' ' && c[1] && c[2] && c[3])
-                *prot = (c[1] == 'r' ? PROT_READ : 0) | (c[2] == 'w' ? PROT_WRITE : 0) | (c[3] == 'x' ? PROT_EXEC : 0);
-            for (int field = 0; field < 4 && *c; field++) { /* perms offset dev inode; then the name */
-                while (*c == ' ')
-                    c++;
-                while (*c && *c != ' ')
-                    c++;
-            }
-            while (*c == ' ')
-                c++;
-            _mirror_format(out, capacity, "%s", *c ? c : "anonymous memory");
-        }
     }
-    _mirror_sys_close(fd);
+    if (prot)
+        *prot = map.prot;
+    _mirror_format(out, capacity, "%s", map.name[0] ? map.name : "anonymous memory");
 }
 
 void _mirror_mapping_name(uintptr_t addr, char *out, size_t capacity)

@@ -10,11 +10,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -47,16 +49,6 @@ static uint64_t stat_get(enum _mirror_stat stat)
 
 /* ---- Residency ----------------------------------------------------------------------------------------- */
 
-void _mirror_residency(uintptr_t page, size_t count, unsigned char *vector)
-{
-    if (mincore((void *)page, count * MIRROR_PAGE_SIZE, vector) == 0)
-        return;
-    /* ENOMEM: part of the range is not mapped (a registered region the program unmapped). */
-    for (size_t i = 0; i < count; i++)
-        if (mincore((void *)(page + i * MIRROR_PAGE_SIZE), MIRROR_PAGE_SIZE, &vector[i]) != 0)
-            vector[i] = 0;
-}
-
 /* The pages of the protected domain, sorted and merged: entries cut from one segment share pages,
  * which must be counted once. Returns how many ranges were written to out. */
 static size_t protected_pages(struct _mirror_range *out, size_t capacity)
@@ -85,18 +77,7 @@ static size_t protected_pages(struct _mirror_range *out, size_t capacity)
 
 static uint64_t resident_bytes(uintptr_t start, uintptr_t end)
 {
-    enum { BATCH_PAGES = 256 };
-    unsigned char vector[BATCH_PAGES];
-    uint64_t pages = 0;
-    for (uintptr_t batch = start; batch < end; batch += BATCH_PAGES * MIRROR_PAGE_SIZE) {
-        size_t count = (end - batch) / MIRROR_PAGE_SIZE;
-        if (count > BATCH_PAGES)
-            count = BATCH_PAGES;
-        _mirror_residency(batch, count, vector);
-        for (size_t i = 0; i < count; i++)
-            pages += vector[i] & 1;
-    }
-    return pages * MIRROR_PAGE_SIZE;
+    return _mirror_resident_pages(start, end) * MIRROR_PAGE_SIZE;
 }
 
 static void measure_residency(void)
@@ -111,6 +92,62 @@ static void measure_residency(void)
     }
     stat_set(MIRROR_STAT_protected_resident_bytes, native);
     stat_set(MIRROR_STAT_mirror_resident_bytes, mirror);
+}
+
+/* ---- Coverage ------------------------------------------------------------------------------------------ */
+
+/* coverage_interval_ms: how much of the process's resident writable memory the protected domain holds,
+ * sampled by a runtime thread (whose own stack is not counted) and once more at exit. */
+static struct _mirror_range coverage_stack MIRROR_RT_STATE;
+
+static void sample_coverage(void)
+{
+    uint64_t resident = 0, protected = 0;
+    struct _mirror_maps maps;
+    struct _mirror_mapping map;
+    if (!_mirror_maps_open(&maps))
+        return;
+    while (_mirror_maps_next(&maps, &map))
+        if (_mirror_is_writable_memory(&map) && !(map.start == coverage_stack.start && map.end == coverage_stack.end))
+            resident += _mirror_resident_pages(map.start, map.end);
+    _mirror_maps_close(&maps);
+    struct _mirror_range ranges[MIRROR_DOMAIN_CAPACITY];
+    size_t count = protected_pages(ranges, MIRROR_DOMAIN_CAPACITY);
+    for (size_t i = 0; i < count; i++)
+        protected += _mirror_resident_pages(ranges[i].start, ranges[i].end);
+    _mirror_stat_add(MIRROR_STAT_coverage_samples, 1);
+    _mirror_stat_add(MIRROR_STAT_coverage_resident_pages, resident);
+    _mirror_stat_add(MIRROR_STAT_coverage_protected_pages, protected);
+}
+
+static void *coverage_sampler(void *unused)
+{
+    (void)unused;
+    struct _mirror_mapping stack;
+    if (_mirror_maps_find((uintptr_t)&stack, &stack))
+        coverage_stack = (struct _mirror_range){stack.start, stack.end};
+    struct timespec interval = {
+        .tv_sec = _mirror_flags.coverage_interval_ms / 1000,
+        .tv_nsec = (long)(_mirror_flags.coverage_interval_ms % 1000) * 1000000L,
+    };
+    for (;;) {
+        nanosleep(&interval, NULL);
+        sample_coverage();
+    }
+    return NULL;
+}
+
+/* Started once libc is up, like the injector. */
+__attribute__((constructor)) static void coverage_start(void)
+{
+    if (_mirror_flags.coverage_interval_ms <= 0)
+        return;
+    pthread_t thread;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_create(&thread, &attr, coverage_sampler, NULL);
+    pthread_attr_destroy(&attr);
 }
 
 /* ---- Output -------------------------------------------------------------------------------------------- */
@@ -184,6 +221,8 @@ static void write_stats_json(const char *requested_path)
 static void at_exit(void)
 {
     measure_residency();
+    if (_mirror_flags.coverage_interval_ms > 0)
+        sample_coverage();
     struct _mirror_audit_result audit = _mirror_audit_run(_mirror_flags.audit_at_exit);
     stat_set(MIRROR_STAT_audit_divergent_bytes, audit.divergent_bytes);
     if (_mirror_flags.audit_at_exit)
@@ -198,7 +237,8 @@ static void at_exit(void)
 
 void _mirror_exit_init(void)
 {
-    if (!_mirror_flags.print_stats && !_mirror_flags.audit_at_exit && _mirror_flags.stats_json == NULL)
+    if (!_mirror_flags.print_stats && !_mirror_flags.audit_at_exit && _mirror_flags.stats_json == NULL &&
+        _mirror_flags.coverage_interval_ms == 0)
         return;
     stats.initial_pid = getpid();
     /* Registered before any handler of the program, so it runs after them all (atexit runs in reverse). */

@@ -126,7 +126,7 @@ def _redis_build(tree: Path, variant: str) -> list[list[str]]:
     return [["make", "-j2", "MALLOC=libc", f"CC={CLANG}", *extra]]
 
 
-def _corpus(scratch: Path) -> Path:
+def corpus(scratch: Path) -> Path:
     """About 6 MiB of deterministic, compressible text."""
     path = scratch / "corpus.txt"
     if not path.exists():
@@ -144,7 +144,7 @@ def _compressed(tree: Path, scratch: Path) -> Path:
     """The corpus compressed once by this tree's minigzip (the input of the decompress workload)."""
     path = scratch / f"corpus-{tree.name}.gz"
     if not path.exists():
-        with _corpus(scratch).open("rb") as src, path.open("wb") as dst:
+        with corpus(scratch).open("rb") as src, path.open("wb") as dst:
             subprocess.run([str(tree / "minigzip"), "-9"], stdin=src, stdout=dst, check=True)
     return path
 
@@ -162,7 +162,7 @@ PROJECTS = [
     ]),
     Project("zlib", "zlib", _zlib_build, ["minigzip"], [
         Workload("zlib", "compress", "minigzip -9 of 6 MiB of text",
-                 lambda tree, scratch: Run(["./minigzip", "-9"], stdin=_corpus(scratch))),
+                 lambda tree, scratch: Run(["./minigzip", "-9"], stdin=corpus(scratch))),
         Workload("zlib", "decompress", "minigzip -d of the same, compressed",
                  lambda tree, scratch: Run(["./minigzip", "-d"], stdin=_compressed(tree, scratch))),
     ]),

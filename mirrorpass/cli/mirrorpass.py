@@ -1,5 +1,6 @@
 """`mirrorpass`: the toolkit's command. `inspect BINARY` shows what mirror-cc did; `bench` measures the
-overhead on real projects; `report` renders a bench result."""
+overhead on real projects; `campaign` injects memory errors and classifies what became of each run;
+`report` renders a bench or campaign result."""
 
 from __future__ import annotations
 
@@ -89,21 +90,96 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _campaign(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+
+    from ..campaign.runner import Settings, run_campaign  # noqa: PLC0415
+    from ..console import stderr  # noqa: PLC0415
+    from ..report.campaign import render_terminal  # noqa: PLC0415
+
+    program = args.program[1:] if args.program[:1] == ["--"] else args.program
+    if bool(program) == bool(args.projects):
+        raise MirrorError("give the mirrored program and its arguments after `--`, or --projects (not both); "
+                          "e.g. mirrorpass campaign --runs 50 --native ./prog.native -- ./prog input")
+    if args.runs < 1 or args.losses < 1 or args.jobs < 1:
+        raise MirrorError("--runs, --losses and --jobs must be at least 1")
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=stderr, transient=False) as progress:
+        task = progress.add_task("preparing", total=None)
+
+        def step(description: str, done: int | None = None, total: int | None = None) -> None:
+            progress.update(task, description=description, completed=done, total=total)
+
+        if args.projects:
+            import tempfile  # noqa: PLC0415
+
+            from ..campaign.projects import project_workloads  # noqa: PLC0415
+
+            workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="mirrorpass-campaign-"))
+            workloads = project_workloads(args.projects.split(","), workdir, step)
+        else:
+            workloads = [_program_workload(program, args.native)]
+        settings = Settings(runs=args.runs, seed=args.seed, target=args.target, losses=args.losses, jobs=args.jobs,
+                            timeout=args.timeout)
+        result = run_campaign(workloads, settings, "mirrorpass " + " ".join(sys.argv[1:]), step)
+        step("done")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+    if args.html:
+        from ..report.campaign import render_html  # noqa: PLC0415
+
+        Path(args.html).write_text(render_html(result))
+    render_terminal(result, stdout)
+    return 0
+
+
+def _program_workload(program: list[str], native: str | None):
+    from ..campaign.runner import Workload  # noqa: PLC0415
+    from ..campaign.subjects import Command  # noqa: PLC0415
+
+    mirrored = Path(program[0])
+    if not mirrored.exists():
+        raise MirrorError(f"{mirrored}: no such file")
+    if not read_manifest(mirrored).objects:
+        raise MirrorError(f"{mirrored}: not built with mirror-cc (no mirror manifest); give the mirror-cc build "
+                          "after `--` and the clang build with --native")
+    builds = {"mirrored": Command(program)}
+    if native:
+        if not Path(native).exists():
+            raise MirrorError(f"{native}: no such file")
+        builds = {"native": Command([native, *program[1:]]), **builds}
+    return Workload(Path(program[0]).name, " ".join(program), builds)
+
+
 def _report(args: argparse.Namespace) -> int:
     from ..report import html, summary, terminal  # noqa: PLC0415
+    from ..report import campaign  # noqa: PLC0415
 
-    digest = summary.summarize(summary.load(Path(args.results)))
+    loaded = summary.load(Path(args.results))
+    if campaign.is_campaign(loaded):
+        if args.html:
+            Path(args.html).write_text(campaign.render_html(loaded))
+        if args.json:
+            _write_json(loaded, args.json)
+        if not args.json == "-" and (not (args.html or args.json) or args.tables):
+            campaign.render_terminal(loaded, stdout)
+        return 0
+    digest = summary.summarize(loaded)
     if args.html:
         Path(args.html).write_text(html.render(digest))
     if args.json:
-        text = json.dumps(digest, indent=1) + "\n"
-        if args.json == "-":
-            sys.stdout.write(text)
-        else:
-            Path(args.json).write_text(text)
+        _write_json(digest, args.json)
     if not args.json == "-" and (not (args.html or args.json) or args.tables):
         terminal.render(digest, stdout)
     return 0
+
+
+def _write_json(data: dict, where: str) -> None:
+    text = json.dumps(data, indent=1) + "\n"
+    if where == "-":
+        sys.stdout.write(text)
+    else:
+        Path(where).write_text(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,8 +204,32 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--workdir", help="where the builds go (default: a new temporary directory)")
     bench.set_defaults(handler=_bench)
 
-    report = sub.add_parser("report", help="render a bench result: tables, a self-contained HTML page, JSON")
-    report.add_argument("results", help="a result file of `mirrorpass bench`")
+    campaign = sub.add_parser(
+        "campaign", help="lose memory pages at random moments in many runs of a program, natively and mirrored; "
+        "classify each run (recovered, crashed, hung, sdc, reported)",
+        usage="mirrorpass campaign [options] [--native PROG] -- MIRRORED_PROG [ARGS...]\n"
+              "       mirrorpass campaign [options] --projects sqlite,lua,zlib,redis")
+    campaign.add_argument("--runs", type=int, default=20, help="runs per build and workload (default %(default)s)")
+    campaign.add_argument("--seed", type=int, default=1, help="seed of the moments and pages (default %(default)s)")
+    campaign.add_argument("--target", choices=("protected", "anywhere"), default="protected",
+                          help="lose pages of the protected domain (heap, globals, their mirror), or anywhere in the "
+                          "process's resident writable memory: stack, libc data, unprotected mappings (default %(default)s)")
+    campaign.add_argument("--losses", type=int, default=1, help="pages lost per run (default %(default)s)")
+    campaign.add_argument("--native", metavar="PROG", help="the same program built without mirrorpass, run with the "
+                          "same arguments beside it")
+    campaign.add_argument("--projects", help="comma-separated real projects instead of a program: sqlite,lua,zlib,redis "
+                          "(fetched from Debian's sources and built both ways)")
+    campaign.add_argument("--workdir", help="--projects: where the builds go (reused when run again)")
+    campaign.add_argument("--jobs", type=int, default=2, help="runs at a time (default %(default)s)")
+    campaign.add_argument("--timeout", type=float, help="seconds before a run counts as hung (default: 10x the run "
+                          "without losses, at least that + 10 s)")
+    campaign.add_argument("--json", metavar="FILE", help="write the result, every run included, as JSON")
+    campaign.add_argument("--html", metavar="FILE", help="write a self-contained HTML page")
+    campaign.add_argument("program", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    campaign.set_defaults(handler=_campaign)
+
+    report = sub.add_parser("report", help="render a bench or campaign result: tables, a self-contained HTML page, JSON")
+    report.add_argument("results", help="a result file of `mirrorpass bench` or `mirrorpass campaign --json`")
     report.add_argument("--html", help="write the HTML page (tables and bar charts) here")
     report.add_argument("--json", help="write the summary (ratios, geomeans, targets) as JSON here ('-': stdout)")
     report.add_argument("--tables", action="store_true", help="also print the tables when writing --html/--json")

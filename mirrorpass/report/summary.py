@@ -23,10 +23,12 @@ def load(path: Path) -> dict:
     except OSError as exc:
         raise MirrorError(f"cannot read {path}: {exc.strerror}") from exc
     except json.JSONDecodeError as exc:
-        raise MirrorError(f"{path} is not a mirrorpass bench result (not JSON: {exc})") from exc
+        raise MirrorError(f"{path} is not a mirrorpass result (not JSON: {exc})") from exc
+    if isinstance(result, dict) and result.get("kind") == "mirrorpass-campaign" and "workloads" in result:
+        return result
     if not isinstance(result, dict) or "workloads" not in result or "variants" not in result:
-        raise MirrorError(f"{path} is not a mirrorpass bench result (no workloads/variants); "
-                          "make one with `mirrorpass bench`")
+        raise MirrorError(f"{path} is not a mirrorpass bench or campaign result (no workloads/variants); "
+                          "make one with `mirrorpass bench` or `mirrorpass campaign --json FILE`")
     return result
 
 

@@ -75,7 +75,7 @@ def test_report_of_something_else_is_a_clear_error(tmp_path):
     not_json.write_text("hello\n")
     proc = subprocess.run([MIRRORPASS, "report", str(not_json)], capture_output=True, text=True)
     assert proc.returncode != 0
-    assert proc.stderr.startswith("mirrorpass: error: ") and "not a mirrorpass bench result" in proc.stderr
+    assert proc.stderr.startswith("mirrorpass: error: ") and "not a mirrorpass result" in proc.stderr
     assert "Traceback" not in proc.stderr
     missing = subprocess.run([MIRRORPASS, "report", str(tmp_path / "missing.json")], capture_output=True, text=True)
     assert missing.returncode != 0 and "cannot read" in missing.stderr and "Traceback" not in missing.stderr

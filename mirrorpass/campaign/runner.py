@@ -1,0 +1,197 @@
+"""A campaign: golden runs, then N runs per build that each lose pages at a random moment, classified.
+
+For each workload and each build (native, mirrored):
+1. Two golden runs without losses. They must agree with each other (else the output is not
+   deterministic and nothing can be classified) and the two builds must agree (else the mirrored
+   build is wrong before any loss). The second mirrored golden run samples coverage: the share of the
+   process's resident writable pages inside the protected domain (the runtime's coverage_interval_ms).
+2. N runs. Run i draws a seed and a moment, a fraction of the golden duration in [0.05, 0.85), the
+   same for both builds; its `losses` pages are lost by then, one every moment/losses. Pages are lost
+   by the runtime's injector in the mirrored build and by the preloaded native injector
+   (runtime/native/inject_native.c) in the native one, both logging each page they lose.
+Runs of both builds are interleaved and run `jobs` at a time.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import random
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from ..errors import MirrorError
+from ..layout import RUNTIME_DIR
+from .outcomes import NOT_INJECTED, RunResult, classify, tally
+
+SCHEMA = 1
+KIND = "mirrorpass-campaign"
+NATIVE_INJECTOR = RUNTIME_DIR / "build" / "libmirror_inject_native.so"
+BUILDS = ("native", "mirrored")
+# --target -> the runtime's inject_target (the native injector maps both to its own notion)
+TARGETS = {"protected": "any", "anywhere": "anywhere"}
+GOLDEN_TIMEOUT = 900.0
+
+
+class CampaignError(MirrorError):
+    """A campaign cannot run: a missing build, a non-deterministic or failing golden run."""
+
+
+class Subject(Protocol):
+    description: str
+
+    def run(self, env: dict[str, str], timeout: float, log: Path) -> RunResult: ...
+
+
+@dataclass
+class Workload:
+    name: str
+    description: str
+    builds: dict[str, Subject]  # "native" and/or "mirrored"
+
+
+@dataclass
+class Settings:
+    runs: int
+    seed: int
+    target: str  # "protected" or "anywhere"
+    losses: int = 1
+    jobs: int = 2
+    timeout: float | None = None  # per run; default 10x the golden run, at least golden + 10 s
+
+
+def _options(values: dict[str, object]) -> str:
+    return ":".join(f"{k}={v}" for k, v in values.items())
+
+
+def _env(build: str, options: dict[str, object]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("MIRROR_OPTIONS", "LD_PRELOAD")}
+    if options:
+        env["MIRROR_OPTIONS"] = _options(options)
+        if build == "native" and "inject_count" in options:
+            env["LD_PRELOAD"] = str(NATIVE_INJECTOR)
+    return env
+
+
+def _coverage(stats: Path) -> dict | None:
+    try:
+        data = json.loads(stats.read_text())
+        resident, protected = data["coverage_resident_pages"], data["coverage_protected_pages"]
+    except (OSError, ValueError, KeyError):
+        return None
+    if not resident:
+        return None
+    return {"samples": data["coverage_samples"], "share": min(1.0, protected / resident),
+            "resident_pages_mean": resident / max(1, data["coverage_samples"]),
+            "protected_pages_mean": protected / max(1, data["coverage_samples"])}
+
+
+def _describe(result: RunResult) -> str:
+    tail = result.stderr.strip().splitlines()[-3:]
+    return f"{result.ending()}" + (": " + " | ".join(tail) if tail else "")
+
+
+def _golden(workload: Workload, build: str, subject: Subject, scratch: Path) -> tuple[RunResult, dict | None]:
+    log = scratch / f"golden-{workload.name}-{build}.log"
+    first = subject.run(_env(build, {}), GOLDEN_TIMEOUT, log)
+    if first.timed_out:
+        raise CampaignError(f"{workload.name} ({build}): the run without losses did not finish in {GOLDEN_TIMEOUT:.0f} s")
+    options: dict[str, object] = {}
+    stats = scratch / f"golden-{workload.name}-{build}.json"
+    if build == "mirrored":
+        options = {"coverage_interval_ms": max(5, min(1000, int(first.seconds * 1000 / 20))), "stats_json": stats}
+    second = subject.run(_env(build, options), GOLDEN_TIMEOUT, log)
+    if (second.returncode, second.output) != (first.returncode, first.output):
+        raise CampaignError(
+            f"{workload.name} ({build}): two runs without losses differ ({first.ending()}, {len(first.output)} "
+            f"bytes of output; then {second.ending()}, {len(second.output)} bytes): the output must be "
+            "deterministic to tell a recovery from silent corruption")
+    return first, (_coverage(stats) if build == "mirrored" else None)
+
+
+def run_campaign(workloads: list[Workload], settings: Settings, command: str,
+                 progress: Callable[[str, int, int], None] | None = None) -> dict:
+    """Run the campaign; `progress(description, done, total)` is called as runs finish."""
+    if any("native" in w.builds for w in workloads) and not NATIVE_INJECTOR.exists():
+        raise CampaignError(f"the native injector {NATIVE_INJECTOR} is missing; build it with `make -C runtime`")
+    scratch = Path(tempfile.mkdtemp(prefix="mirrorpass-campaign-"))
+    rng = random.Random(settings.seed)
+    total = sum(len(w.builds) * (settings.runs + 2) for w in workloads)
+    done = 0
+
+    def advance(description: str) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(description, done, total)
+
+    result: dict = {
+        "schema": SCHEMA, "kind": KIND, "command": command,
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"nproc": os.cpu_count(), "kernel": platform.release()},
+        "seed": settings.seed, "target": settings.target, "losses_per_run": settings.losses,
+        "runs_per_build": settings.runs, "mode": "injected (memfd over the page; SIGBUS BUS_ADRERR)",
+        "workloads": [],
+    }
+    for workload in workloads:
+        golden: dict[str, RunResult] = {}
+        coverage = None
+        for build, subject in workload.builds.items():
+            golden[build], cov = _golden(workload, build, subject, scratch)
+            coverage = coverage or cov
+            advance(f"{workload.name}: golden runs")
+            advance(f"{workload.name}: golden runs")
+        if len({(g.returncode, g.output) for g in golden.values()}) > 1:
+            n, m = golden["native"], golden["mirrored"]
+            raise CampaignError(f"{workload.name}: the mirrored build differs from the native one without any loss "
+                                f"(native {n.ending()}, {len(n.output)} bytes of output; mirrored {m.ending()}, "
+                                f"{len(m.output)} bytes)")
+        plan = [(i, rng.randrange(1, 2**31 - 1), rng.uniform(0.05, 0.85)) for i in range(settings.runs)]
+        tasks = [(i, seed, fraction, build) for i, seed, fraction in plan for build in workload.builds]
+        records: list[dict] = []
+
+        def one(task: tuple[int, int, float, str]) -> dict:
+            i, seed, fraction, build = task
+            g = golden[build]
+            moment_ms = max(1, int(g.seconds * 1000 * fraction))
+            log = scratch / f"{workload.name}-{build}-{i}.log"
+            options = {"inject_count": settings.losses, "inject_seed": seed, "inject_target": TARGETS[settings.target],
+                       "inject_interval_ms": max(1, moment_ms // settings.losses), "inject_log": log}
+            timeout = settings.timeout or max(10 * g.seconds, g.seconds + 10)
+            run = workload.builds[build].run(_env(build, options), timeout, log)
+            outcome = classify(g, run)
+            record = {"build": build, "run": i, "seed": seed, "moment_ms": moment_ms, "outcome": outcome,
+                      "ending": run.ending(), "seconds": round(run.seconds, 3), "lost": run.lost}
+            if outcome not in ("recovered", NOT_INJECTED):
+                record["detail"] = _describe(run)
+            return record
+
+        with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:
+            for future in as_completed([pool.submit(one, t) for t in tasks]):
+                records.append(future.result())
+                advance(f"{workload.name}: runs")
+        records.sort(key=lambda r: (r["run"], BUILDS.index(r["build"])))
+        result["workloads"].append({
+            "name": workload.name, "description": workload.description, "coverage": coverage,
+            "golden_s": {b: round(g.seconds, 3) for b, g in golden.items()},
+            "builds": {b: {**tally([r["outcome"] for r in records if r["build"] == b]),
+                           "pages_lost": sum(len(r["lost"]) for r in records if r["build"] == b)}
+                       for b in workload.builds},
+            "runs": records,
+        })
+    for build in BUILDS:
+        outcomes = [r["outcome"] for w in result["workloads"] for r in w["runs"] if r["build"] == build]
+        if outcomes:
+            summary = {**tally(outcomes), "pages_lost": sum(w["builds"][build]["pages_lost"]
+                                                           for w in result["workloads"] if build in w["builds"])}
+            if build == "mirrored":
+                result.update(summary)  # the top level is the protected build: {"runs": N, "outcomes": {...}}
+            else:
+                result["native"] = summary
+    return result
