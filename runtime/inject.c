@@ -194,9 +194,18 @@ static int lose_page(uintptr_t page, bool anywhere)
         return -1;
     memcpy(slot->name, name, sizeof name);
     slot->prot = prot;
-    void *p = mmap((void *)page, MIRROR_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
-    if (p == MAP_FAILED)
+    if (strcmp(_mirror_flags.inject_method, "hwpoison") == 0) {
+        /* The kernel poisons the page: SIGBUS BUS_MCEERR_AO now (early kill), BUS_MCEERR_AR at a touch. */
+        if (madvise((void *)page, MIRROR_PAGE_SIZE, MADV_HWPOISON) != 0) {
+            int error = errno;
+            _mirror_lost_done(page); /* nothing was lost */
+            errno = error;
+            return -1;
+        }
+    } else if (mmap((void *)page, MIRROR_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) ==
+               MAP_FAILED) {
         return -1;
+    }
     _mirror_stat_add(MIRROR_STAT_injected, 1);
     return 0;
 }
@@ -277,24 +286,6 @@ static uintptr_t pick_target(void)
     return s.choice;
 }
 
-/* inject_log: one line per lost page, appended as it is lost (the program may die of it next). */
-static void log_loss(uintptr_t page)
-{
-    if (!_mirror_flags.inject_log)
-        return;
-    int fd = open(_mirror_flags.inject_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        _mirror_report("cannot open inject_log %s (errno %d)", _mirror_flags.inject_log, errno);
-        return;
-    }
-    char line[160];
-    size_t len = _mirror_format(line, sizeof line, "0x%lx %s\n", (unsigned long)page,
-                                _mirror_lost_name(page) ? _mirror_lost_name(page) : "anonymous memory");
-    if (write(fd, line, len) != (ssize_t)len)
-        _mirror_report("cannot write inject_log %s (errno %d)", _mirror_flags.inject_log, errno);
-    close(fd);
-}
-
 static void *injector(void *unused)
 {
     (void)unused;
@@ -310,10 +301,18 @@ static void *injector(void *unused)
     for (int misses = 0; done < _mirror_flags.inject_count && misses < 1000;) {
         nanosleep(&interval, NULL);
         uintptr_t page = pick_target();
-        if (page && lose_page(page, anywhere) == 0) {
+        long before = -1;
+        int log = -1;
+        if (page) {
+            char name[96];
+            _mirror_mapping_name(page, name, sizeof name);
+            log = _mirror_inject_log_begin(_mirror_flags.inject_log, page, name, &before);
+        }
+        bool lost = page && lose_page(page, anywhere) == 0;
+        _mirror_inject_log_end(log, before, lost);
+        if (lost) {
             done++;
             misses = 0;
-            log_loss(page);
             if (_mirror_flags.verbosity >= 1)
                 _mirror_report("injected a memory error at 0x%lx (%d of %d)", (unsigned long)page, done,
                                _mirror_flags.inject_count);

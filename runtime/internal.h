@@ -325,6 +325,14 @@ struct _mirror_sampler {
 void _mirror_sample_resident(struct _mirror_sampler *s, uintptr_t start, uintptr_t end,
                              bool (*eligible)(uintptr_t page));
 
+/* ---- The injection log (inject_log.c; also linked into the native injector) ----------------------------- */
+
+/* Append "0x<page> <name>" to the log at path before the page is lost; returns the open log (or -1, also
+ * when path is NULL) and its length before the line in *before. Then _mirror_inject_log_end says whether
+ * the page was lost: if not, the line is taken back. */
+int _mirror_inject_log_begin(const char *path, uintptr_t page, const char *name, long *before);
+void _mirror_inject_log_end(int fd, long before, bool lost);
+
 /* ---- Messages (report.c) ------------------------------------------------------------------------------- */
 
 /* Write one line "mirrorpass: <message>\n" to the log (stderr, or log_path.<pid>) with a single

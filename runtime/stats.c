@@ -102,19 +102,26 @@ static struct _mirror_range coverage_stack MIRROR_RT_STATE;
 
 static void sample_coverage(void)
 {
+    static struct _mirror_range ranges[MIRROR_DOMAIN_CAPACITY] MIRROR_RT_STATE; /* the sampler thread's */
+    size_t count = protected_pages(ranges, MIRROR_DOMAIN_CAPACITY);
     uint64_t resident = 0, protected = 0;
     struct _mirror_maps maps;
     struct _mirror_mapping map;
     if (!_mirror_maps_open(&maps))
         return;
-    while (_mirror_maps_next(&maps, &map))
-        if (_mirror_is_writable_memory(&map) && !(map.start == coverage_stack.start && map.end == coverage_stack.end))
-            resident += _mirror_resident_pages(map.start, map.end);
+    while (_mirror_maps_next(&maps, &map)) {
+        if (!_mirror_is_writable_memory(&map) || (map.start == coverage_stack.start && map.end == coverage_stack.end))
+            continue;
+        resident += _mirror_resident_pages(map.start, map.end);
+        /* Protected pages of writable mappings only: RELRO data is protected but read-only. */
+        for (size_t i = 0; i < count; i++) {
+            uintptr_t lo = ranges[i].start > map.start ? ranges[i].start : map.start;
+            uintptr_t hi = ranges[i].end < map.end ? ranges[i].end : map.end;
+            if (lo < hi)
+                protected += _mirror_resident_pages(lo, hi);
+        }
+    }
     _mirror_maps_close(&maps);
-    struct _mirror_range ranges[MIRROR_DOMAIN_CAPACITY];
-    size_t count = protected_pages(ranges, MIRROR_DOMAIN_CAPACITY);
-    for (size_t i = 0; i < count; i++)
-        protected += _mirror_resident_pages(ranges[i].start, ranges[i].end);
     _mirror_stat_add(MIRROR_STAT_coverage_samples, 1);
     _mirror_stat_add(MIRROR_STAT_coverage_resident_pages, resident);
     _mirror_stat_add(MIRROR_STAT_coverage_protected_pages, protected);

@@ -115,83 +115,120 @@ def _golden(workload: Workload, build: str, subject: Subject, scratch: Path) -> 
     return first, (_coverage(stats) if build == "mirrored" else None)
 
 
-def run_campaign(workloads: list[Workload], settings: Settings, command: str,
-                 progress: Callable[[str, int, int], None] | None = None) -> dict:
-    """Run the campaign; `progress(description, done, total)` is called as runs finish."""
-    if any("native" in w.builds for w in workloads) and not NATIVE_INJECTOR.exists():
-        raise CampaignError(f"the native injector {NATIVE_INJECTOR} is missing; build it with `make -C runtime`")
-    scratch = Path(tempfile.mkdtemp(prefix="mirrorpass-campaign-"))
-    rng = random.Random(settings.seed)
-    total = sum(len(w.builds) * (settings.runs + 2) for w in workloads)
-    done = 0
-
-    def advance(description: str) -> None:
-        nonlocal done
-        done += 1
-        if progress:
-            progress(description, done, total)
-
-    result: dict = {
+def new_result(settings: Settings, command: str, mode: str) -> dict:
+    return {
         "schema": SCHEMA, "kind": KIND, "command": command,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"nproc": os.cpu_count(), "kernel": platform.release()},
         "seed": settings.seed, "target": settings.target, "losses_per_run": settings.losses,
-        "runs_per_build": settings.runs, "mode": "injected (memfd over the page; SIGBUS BUS_ADRERR)",
-        "workloads": [],
+        "runs_per_build": settings.runs, "mode": mode, "workloads": [],
     }
-    for workload in workloads:
-        golden: dict[str, RunResult] = {}
-        coverage = None
-        for build, subject in workload.builds.items():
-            golden[build], cov = _golden(workload, build, subject, scratch)
-            coverage = coverage or cov
-            advance(f"{workload.name}: golden runs")
-            advance(f"{workload.name}: golden runs")
-        if len({(g.returncode, g.output) for g in golden.values()}) > 1:
-            n, m = golden["native"], golden["mirrored"]
-            raise CampaignError(f"{workload.name}: the mirrored build differs from the native one without any loss "
-                                f"(native {n.ending()}, {len(n.output)} bytes of output; mirrored {m.ending()}, "
-                                f"{len(m.output)} bytes)")
-        plan = [(i, rng.randrange(1, 2**31 - 1), rng.uniform(0.05, 0.85)) for i in range(settings.runs)]
-        tasks = [(i, seed, fraction, build) for i, seed, fraction in plan for build in workload.builds]
-        records: list[dict] = []
 
-        def one(task: tuple[int, int, float, str]) -> dict:
-            i, seed, fraction, build = task
-            g = golden[build]
-            moment_ms = max(1, int(g.seconds * 1000 * fraction))
-            log = scratch / f"{workload.name}-{build}-{i}.log"
-            options = {"inject_count": settings.losses, "inject_seed": seed, "inject_target": TARGETS[settings.target],
-                       "inject_interval_ms": max(1, moment_ms // settings.losses), "inject_log": log}
-            timeout = settings.timeout or max(10 * g.seconds, g.seconds + 10)
-            run = workload.builds[build].run(_env(build, options), timeout, log)
-            outcome = classify(g, run)
-            record = {"build": build, "run": i, "seed": seed, "moment_ms": moment_ms, "outcome": outcome,
-                      "ending": run.ending(), "seconds": round(run.seconds, 3), "lost": run.lost}
-            if outcome not in ("recovered", NOT_INJECTED):
-                record["detail"] = _describe(run)
-            return record
 
-        with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:
-            for future in as_completed([pool.submit(one, t) for t in tasks]):
-                records.append(future.result())
-                advance(f"{workload.name}: runs")
-        records.sort(key=lambda r: (r["run"], BUILDS.index(r["build"])))
-        result["workloads"].append({
-            "name": workload.name, "description": workload.description, "coverage": coverage,
-            "golden_s": {b: round(g.seconds, 3) for b, g in golden.items()},
-            "builds": {b: {**tally([r["outcome"] for r in records if r["build"] == b]),
-                           "pages_lost": sum(len(r["lost"]) for r in records if r["build"] == b)}
-                       for b in workload.builds},
-            "runs": records,
-        })
+def check_builds_agree(workload: Workload, golden: dict[str, RunResult]) -> None:
+    if len({(g.returncode, g.output) for g in golden.values()}) > 1:
+        n, m = golden["native"], golden["mirrored"]
+        raise CampaignError(f"{workload.name}: the mirrored build differs from the native one without any loss "
+                            f"(native {n.ending()}, {len(n.output)} bytes of output; mirrored {m.ending()}, "
+                            f"{len(m.output)} bytes)")
+
+
+def plan_runs(settings: Settings) -> list[tuple[int, int, float]]:
+    """(run, seed, moment as a fraction of the golden duration) for each run; the same for every build."""
+    rng = random.Random(settings.seed)
+    return [(i, rng.randrange(1, 2**31 - 1), rng.uniform(0.05, 0.85)) for i in range(settings.runs)]
+
+
+def injection(settings: Settings, seed: int, fraction: float, golden_seconds: float) -> tuple[int, dict[str, object]]:
+    """The moment (ms) and the inject_* options of one run (inject_log is the caller's)."""
+    moment_ms = max(1, int(golden_seconds * 1000 * fraction))
+    return moment_ms, {"inject_count": settings.losses, "inject_seed": seed, "inject_target": TARGETS[settings.target],
+                       "inject_interval_ms": max(1, moment_ms // settings.losses)}
+
+
+def run_timeout(settings: Settings, golden_seconds: float) -> float:
+    return settings.timeout or max(10 * golden_seconds, golden_seconds + 10)
+
+
+def record(build: str, i: int, seed: int, moment_ms: int, golden: RunResult, run: RunResult) -> dict:
+    outcome = classify(golden, run)
+    entry = {"build": build, "run": i, "seed": seed, "moment_ms": moment_ms, "outcome": outcome,
+             "ending": run.ending(), "seconds": round(run.seconds, 3), "lost": run.lost}
+    if outcome not in ("recovered", NOT_INJECTED):
+        entry["detail"] = _describe(run)
+    return entry
+
+
+def add_workload(result: dict, workload: Workload, golden: dict[str, RunResult], coverage: dict | None,
+                 records: list[dict]) -> None:
+    records.sort(key=lambda r: (r["run"], BUILDS.index(r["build"])))
+    result["workloads"].append({
+        "name": workload.name, "description": workload.description, "coverage": coverage,
+        "golden_s": {b: round(g.seconds, 3) for b, g in golden.items()},
+        "builds": {b: {**tally([r["outcome"] for r in records if r["build"] == b]),
+                       "pages_lost": sum(len(r["lost"]) for r in records if r["build"] == b)}
+                   for b in workload.builds},
+        "runs": records,
+    })
+
+
+def add_totals(result: dict) -> dict:
+    """The top level is the mirrored build, {"runs": N, "outcomes": {...}, ...}; "native" beside it."""
     for build in BUILDS:
         outcomes = [r["outcome"] for w in result["workloads"] for r in w["runs"] if r["build"] == build]
         if outcomes:
             summary = {**tally(outcomes), "pages_lost": sum(w["builds"][build]["pages_lost"]
                                                            for w in result["workloads"] if build in w["builds"])}
             if build == "mirrored":
-                result.update(summary)  # the top level is the protected build: {"runs": N, "outcomes": {...}}
+                result.update(summary)
             else:
                 result["native"] = summary
     return result
+
+
+def check_native_injector(workloads: list[Workload]) -> None:
+    if any("native" in w.builds for w in workloads) and not NATIVE_INJECTOR.exists():
+        raise CampaignError(f"the native injector {NATIVE_INJECTOR} is missing; build it with `make -C runtime`")
+
+
+def run_campaign(workloads: list[Workload], settings: Settings, command: str,
+                 progress: Callable[[str, int, int], None] | None = None) -> dict:
+    """Run the campaign; `progress(description, done, total)` is called as runs finish."""
+    check_native_injector(workloads)
+    scratch = Path(tempfile.mkdtemp(prefix="mirrorpass-campaign-"))
+    total = sum(len(w.builds) * (settings.runs + 2) for w in workloads)
+    done = 0
+
+    def advance(description: str, count: int = 1) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(description, done, total)
+
+    result = new_result(settings, command, "injected (an empty memfd mapped over the page: SIGBUS BUS_ADRERR)")
+    for workload in workloads:
+        golden: dict[str, RunResult] = {}
+        coverage = None
+        for build, subject in workload.builds.items():
+            golden[build], cov = _golden(workload, build, subject, scratch)
+            coverage = coverage or cov
+            advance(f"{workload.name}: golden runs", 2)
+        check_builds_agree(workload, golden)
+        tasks = [(i, seed, fraction, build) for i, seed, fraction in plan_runs(settings) for build in workload.builds]
+
+        def one(task: tuple[int, int, float, str]) -> dict:
+            i, seed, fraction, build = task
+            g = golden[build]
+            moment_ms, options = injection(settings, seed, fraction, g.seconds)
+            log = scratch / f"{workload.name}-{build}-{i}.log"
+            run = workload.builds[build].run(_env(build, {**options, "inject_log": log}),
+                                             run_timeout(settings, g.seconds), log)
+            return record(build, i, seed, moment_ms, g, run)
+
+        records: list[dict] = []
+        with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:
+            for future in as_completed([pool.submit(one, t) for t in tasks]):
+                records.append(future.result())
+                advance(f"{workload.name}: runs")
+        add_workload(result, workload, golden, coverage, records)
+    return add_totals(result)

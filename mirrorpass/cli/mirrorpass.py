@@ -101,8 +101,12 @@ def _campaign(args: argparse.Namespace) -> int:
     if bool(program) == bool(args.projects):
         raise MirrorError("give the mirrored program and its arguments after `--`, or --projects (not both); "
                           "e.g. mirrorpass campaign --runs 50 --native ./prog.native -- ./prog input")
+    if args.real and args.projects:
+        raise MirrorError("--real runs a program given after `--` in the guest (its arguments must name no host "
+                          "files); --projects needs the host")
     if args.runs < 1 or args.losses < 1 or args.jobs < 1:
         raise MirrorError("--runs, --losses and --jobs must be at least 1")
+    workloads = [] if args.projects else [_program_workload(program, args.native)]  # checked before any bar
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=stderr, transient=False) as progress:
         task = progress.add_task("preparing", total=None)
@@ -117,11 +121,15 @@ def _campaign(args: argparse.Namespace) -> int:
 
             workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="mirrorpass-campaign-"))
             workloads = project_workloads(args.projects.split(","), workdir, step)
-        else:
-            workloads = [_program_workload(program, args.native)]
         settings = Settings(runs=args.runs, seed=args.seed, target=args.target, losses=args.losses, jobs=args.jobs,
                             timeout=args.timeout)
-        result = run_campaign(workloads, settings, "mirrorpass " + " ".join(sys.argv[1:]), step)
+        command = "mirrorpass " + " ".join(sys.argv[1:])
+        if args.real:
+            from ..campaign.real import run_real_campaign  # noqa: PLC0415
+
+            result = run_real_campaign(workloads[0], settings, command, step)
+        else:
+            result = run_campaign(workloads, settings, command, step)
         step("done")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
@@ -223,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     campaign.add_argument("--jobs", type=int, default=2, help="runs at a time (default %(default)s)")
     campaign.add_argument("--timeout", type=float, help="seconds before a run counts as hung (default: 10x the run "
                           "without losses, at least that + 10 s)")
+    campaign.add_argument("--real", action="store_true", help="lose pages with madvise(MADV_HWPOISON) on the kernel's "
+                          "real memory-failure path, in Debian's kernel booted under qemu (installs qemu and fetches "
+                          "the kernel on first use)")
     campaign.add_argument("--json", metavar="FILE", help="write the result, every run included, as JSON")
     campaign.add_argument("--html", metavar="FILE", help="write a self-contained HTML page")
     campaign.add_argument("program", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)

@@ -3,7 +3,7 @@
  *
  * It reads the inject_* options of MIRROR_OPTIONS (the others belong to the runtime and are ignored)
  * and loses pages as the runtime's injector does: an empty memfd mapped over the page, so that the next
- * access raises SIGBUS. It installs no handler: the program dies of the loss as it would of a real
+ * access raises SIGBUS (or, inject_method=hwpoison, madvise(MADV_HWPOISON)). It installs no handler: the program dies of the loss as it would of a real
  * memory error, or never touches the page again and runs on.
  *
  * Where pages are lost:
@@ -30,11 +30,12 @@
 static struct {
     long count, seed, interval_ms;
     char target[16];
+    char method[16];
     char log[4096];
     char exe[4096];
     struct _mirror_range own_data, own_stack;
     uint64_t rng;
-} options = {.seed = 1, .interval_ms = 100, .target = "any"};
+} options = {.seed = 1, .interval_ms = 100, .target = "any", .method = "memfd"};
 
 /* `name=value` pairs separated by ':' or ',', as the runtime reads them; only the inject_* ones. */
 static void read_options(void)
@@ -57,6 +58,8 @@ static void read_options(void)
             options.interval_ms = strtol(value, NULL, 10);
         else if (strcmp(pair, "inject_target") == 0)
             snprintf(options.target, sizeof options.target, "%s", value);
+        else if (strcmp(pair, "inject_method") == 0)
+            snprintf(options.method, sizeof options.method, "%s", value);
         else if (strcmp(pair, "inject_log") == 0)
             snprintf(options.log, sizeof options.log, "%s", value);
     }
@@ -92,23 +95,16 @@ static uintptr_t pick_page(void)
     return s.choice;
 }
 
+/* inject_method=hwpoison: the kernel's memory-failure path; without early kill (a native program does
+ * not ask for it) the process hears of it when it touches the page: SIGBUS BUS_MCEERR_AR. */
 static int lose_page(uintptr_t page, int memfd)
 {
+    if (strcmp(options.method, "hwpoison") == 0)
+        return madvise((void *)page, MIRROR_PAGE_SIZE, MADV_HWPOISON);
     return mmap((void *)page, MIRROR_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, memfd, 0) ==
                    MAP_FAILED
                ? -1
                : 0;
-}
-
-static void log_loss(uintptr_t page, const char *name)
-{
-    if (!options.log[0])
-        return;
-    int fd = open(options.log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return;
-    dprintf(fd, "0x%lx %s\n", (unsigned long)page, name[0] ? name : "anonymous memory");
-    close(fd);
 }
 
 static void *injector(void *unused)
@@ -125,12 +121,14 @@ static void *injector(void *unused)
     for (long done = 0, misses = 0; done < options.count && misses < 1000;) {
         nanosleep(&interval, NULL);
         uintptr_t page = pick_page();
-        char name[sizeof map.name] = "";
+        long before = -1;
+        int log = -1;
         if (page && _mirror_maps_find(page, &map))
-            memcpy(name, map.name, sizeof name);
-        if (page && lose_page(page, memfd) == 0) {
+            log = _mirror_inject_log_begin(options.log[0] ? options.log : NULL, page, map.name, &before);
+        bool lost = page && lose_page(page, memfd) == 0;
+        _mirror_inject_log_end(log, before, lost);
+        if (lost) {
             done++, misses = 0;
-            log_loss(page, name);
         } else {
             misses++;
         }

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from qemu_vm import Boot, Program, ProgramResult, VMUnavailable, boot_programs, ensure_vm
+from mirrorpass.vm.qemu import Boot, Program, ProgramResult, VMUnavailable, boot_programs, ensure_vm
 from tests.conftest import CLANG, MIRROR_CC
 
 # The mirror runtime repairs poisoned pages: the mirrored hwpoison_basic finishes with exit 0 and its

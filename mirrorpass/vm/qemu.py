@@ -6,7 +6,7 @@ kernel under ``qemu-system-x86_64 -machine accel=tcg`` takes a few seconds (KVM 
 
 Typical use (from a test)::
 
-    from qemu_vm import VMUnavailable, Program, ensure_vm, build_initramfs, run_vm, parse_results
+    from mirrorpass.vm.qemu import VMUnavailable, Program, ensure_vm, build_initramfs, run_vm, parse_results
     try:
         kernel = ensure_vm()                        # packages + kernel, or VMUnavailable(reason)
     except VMUnavailable as exc:
@@ -43,7 +43,8 @@ prints the info lines, runs each program in order and powers off. The console pr
     === INIT <uname -r> uptime=<s>        guest reached /init
     === INFO <key> <value>                 e.g. fsgsbase yes, early_kill 0
     === RUN <name>                         then the program's stdout+stderr
-    === EXIT <name> <status>               status as busybox sh's $?: 128+N means killed by signal N
+    === EXIT <name> <status> uptime=<t0>-<t1>   status as busybox sh's $?: 128+N means killed by signal N;
+                                           t0, t1: /proc/uptime when it started and ended
     === KMSG <name>                        then the kernel log lines written while it ran (dmesg -c)
     === END <name>
     === DONE uptime=<s>
@@ -54,8 +55,8 @@ above 128 cannot be told from a signal death: test programs should not.
 
 Manual use::
 
-    python tests/kernel/qemu_vm.py --setup            # packages + kernel, prints where
-    python tests/kernel/qemu_vm.py ./prog1 './prog2 arg'   # boot once, run them, print the console
+    python -m mirrorpass.vm.qemu --setup              # packages + kernel, prints where
+    python -m mirrorpass.vm.qemu ./prog1 './prog2 arg'   # boot once, run them, print the console
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ __all__ = [
     "parse_info",
 ]
 
-log = logging.getLogger("mirrorpass.qemu_vm")
+log = logging.getLogger("mirrorpass.vm.qemu")
 
 QEMU = "qemu-system-x86_64"
 BUSYBOX_STATIC = Path("/bin/busybox")  # busybox-static's binary (also what `busybox` usually is)
@@ -184,6 +185,7 @@ class ProgramResult:
     output: str = ""
     status: int | None = None  # busybox sh's $?; None when the program never finished (hang, VM died)
     kmsg: str = ""
+    seconds: float | None = None  # guest time from start to end (/proc/uptime, 10 ms resolution)
 
     @property
     def finished(self) -> bool:
@@ -633,9 +635,11 @@ def _init_script(programs: Mapping[str, Program]) -> str:
         prefix = f"env {env} " if env else ""
         lines += [
             f'echo "=== RUN {name}"',
+            "read t0 _ < /proc/uptime",
             f"{prefix}{timeout}{argv} </dev/null 2>&1",
             "rc=$?",
-            f'echo "=== EXIT {name} $rc"',
+            "read t1 _ < /proc/uptime",
+            f'echo "=== EXIT {name} $rc uptime=$t0-$t1"',
             f'echo "=== KMSG {name}"',
             "dmesg -c",
             f'echo "=== END {name}"',
@@ -669,10 +673,15 @@ def build_initramfs(programs: Mapping[str, Path | Program], out: Path, *,
     archive.file("bin/busybox", BUSYBOX_STATIC.read_bytes(), 0o755)
     archive.symlink("bin/sh", "busybox")
     libs: dict[str, None] = {}
+    first_name: dict[Path, str] = {}  # a program run many times (a campaign) is stored once
     for name, prog in progs.items():
         if not NAME_RE.match(name):
             raise ValueError(f"program name {name!r} must match {NAME_RE.pattern}")
-        path = Path(prog.path)
+        path = Path(prog.path).resolve()
+        if path in first_name:
+            archive.symlink(f"progs/{name}", first_name[path])
+            continue
+        first_name[path] = name
         archive.file(f"progs/{name}", path.read_bytes(), 0o755)
         for lib in shared_libraries(path):
             libs[lib] = None
@@ -803,8 +812,11 @@ def parse_results(text: str) -> dict[str, ProgramResult]:
         elif kind == "EXIT" and current is not None:
             flush()
             parts = rest.split()
-            if len(parts) == 2 and parts[0] == current.name and parts[1].lstrip("-").isdigit():
+            if len(parts) >= 2 and parts[0] == current.name and parts[1].lstrip("-").isdigit():
                 current.status = int(parts[1])
+            span = re.fullmatch(r"uptime=([0-9.]+)-([0-9.]+)", parts[2]) if len(parts) >= 3 else None
+            if span:
+                current.seconds = float(span.group(2)) - float(span.group(1))
             section, buf = None, []
         elif kind == "KMSG" and current is not None:
             section, buf = "kmsg", []
@@ -855,14 +867,14 @@ class Boot:
 
 
 def boot_programs(programs: Mapping[str, Path | Program], workdir: Path, *, timeout: float = 180.0,
-                  kernel: Kernel | None = None, **kwargs) -> Boot:
+                  kernel: Kernel | None = None, extra_files: Mapping[str, Path] | None = None, **kwargs) -> Boot:
     """ensure_vm + build_initramfs + run_vm + parse: one boot running all `programs`.
 
     Raises VMUnavailable (skip) when the VM cannot be had, VMError when the guest never reached /init,
     timed out, or stopped before running every program.
     """
     kernel = kernel or ensure_vm()
-    initrd = build_initramfs(programs, Path(workdir) / "initrd.gz")
+    initrd = build_initramfs(programs, Path(workdir) / "initrd.gz", extra_files=extra_files)
     run = run_vm_timed(initrd, kernel=kernel, timeout=timeout, **kwargs)
     results = parse_results(run.text)
     boot = Boot(run, results, parse_info(run.text), kernel)

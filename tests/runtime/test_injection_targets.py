@@ -1,0 +1,62 @@
+"""The injector's targets beyond the protected domain, its log, and the coverage sample (runtime/inject.c,
+runtime/stats.c, runtime/resident.c): what `mirrorpass campaign` builds on. Real processes, real SIGBUS."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+
+from runtime_support import run
+
+PROGRAM = "recovery/unprotected_mapping.c"
+REGION = re.compile(r"^region=(0x[0-9a-f]+)-(0x[0-9a-f]+)$", re.M)
+
+
+def test_anywhere_loses_pages_outside_the_domain_which_are_reported_then_fatal(mirror_build, tmp_path):
+    binary = mirror_build(PROGRAM)
+    for seed in range(1, 8):  # most resident pages are the mapping's; a seed that misses it tries again
+        log = tmp_path / f"lost-{seed}.log"
+        result = run(binary, env={"MIRROR_OPTIONS": f"inject_count=1:inject_target=anywhere:inject_interval_ms=60:"
+                                                    f"inject_seed={seed}:inject_log={log}"})
+        start, end = (int(x, 16) for x in REGION.search(result.stdout).groups())
+        page = int(log.read_text().split()[0], 16)
+        if start <= page < end:
+            break
+    else:
+        raise AssertionError("seven seeds never lost a page of the unprotected mapping")
+    assert result.returncode == -signal.SIGBUS, (result.returncode, result.stdout, result.stderr)
+    assert "done" not in result.stdout
+    assert f"lost page {page:#x}-{page + 4096:#x} in anonymous memory: cannot restore, it is outside the " \
+           "protected domain" in result.stderr, result.stderr
+
+
+def test_inject_log_names_every_lost_page_as_it_is_lost(mirror_build, tmp_path):
+    log, stats = tmp_path / "lost.log", tmp_path / "stats.json"
+    result = run(mirror_build(PROGRAM), env={
+        "MIRROR_OPTIONS": f"inject_count=3:inject_target=any:inject_interval_ms=20:inject_log={log}:stats_json={stats}"})
+    assert result.returncode == 0, result.stderr
+    lines = log.read_text().splitlines()
+    injected = json.loads(stats.read_text())["injected"]
+    assert len(lines) == injected >= 1, (lines, injected)
+    assert all(re.fullmatch(r"0x[0-9a-f]+000 .+", line) for line in lines), lines
+
+
+def test_coverage_counts_the_unprotected_mapping_against_the_domain(mirror_build, tmp_path):
+    stats = tmp_path / "stats.json"
+    result = run(mirror_build(PROGRAM), env={"MIRROR_OPTIONS": f"coverage_interval_ms=50:stats_json={stats}"})
+    assert result.returncode == 0 and "done" in result.stdout, result.stderr
+    data = json.loads(stats.read_text())
+    assert data["coverage_samples"] >= 4, data  # ~400 ms at 50 ms, plus one at exit
+    resident = data["coverage_resident_pages"] / data["coverage_samples"]
+    protected = data["coverage_protected_pages"] / data["coverage_samples"]
+    assert resident >= 8192, data  # the 32 MiB mapping is resident
+    assert 0 < protected / resident < 0.2, data
+
+
+def test_no_coverage_sampling_unless_asked(mirror_build, tmp_path):
+    stats = tmp_path / "stats.json"
+    result = run(mirror_build(PROGRAM), env={"MIRROR_OPTIONS": f"stats_json={stats}"})
+    assert result.returncode == 0
+    data = json.loads(stats.read_text())
+    assert data["coverage_samples"] == data["coverage_resident_pages"] == 0
