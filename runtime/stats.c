@@ -100,6 +100,31 @@ static void measure_residency(void)
  * sampled by a runtime thread (whose own stack is not counted) and once more at exit. */
 static struct _mirror_range coverage_stack MIRROR_RT_STATE;
 
+/* The resident pages of [start, end), and how many of them lie in `ranges` (sorted, merged), from one
+ * mincore pass: counted separately, pages the program touched in between made the second count larger
+ * than the first. Protected pages of writable mappings only: RELRO data is protected but read-only. */
+static void count_resident(uintptr_t start, uintptr_t end, const struct _mirror_range *ranges, size_t count,
+                           uint64_t *resident, uint64_t *protected)
+{
+    static unsigned char vector[4096] MIRROR_RT_STATE; /* the sampler thread's (and exit's) only */
+    size_t r = 0;
+    end = _mirror_page_down(end);
+    for (uintptr_t batch = _mirror_page_up(start); batch < end; batch += sizeof vector * MIRROR_PAGE_SIZE) {
+        size_t pages = (end - batch) / MIRROR_PAGE_SIZE;
+        pages = pages < sizeof vector ? pages : sizeof vector;
+        _mirror_residency(batch, pages, vector);
+        for (size_t i = 0; i < pages; i++) {
+            if (!(vector[i] & 1))
+                continue;
+            uintptr_t page = batch + i * MIRROR_PAGE_SIZE;
+            while (r < count && ranges[r].end <= page)
+                r++;
+            *resident += 1;
+            *protected += r < count && ranges[r].start <= page;
+        }
+    }
+}
+
 static void sample_coverage(void)
 {
     static struct _mirror_range ranges[MIRROR_DOMAIN_CAPACITY] MIRROR_RT_STATE; /* the sampler thread's */
@@ -109,18 +134,9 @@ static void sample_coverage(void)
     struct _mirror_mapping map;
     if (!_mirror_maps_open(&maps))
         return;
-    while (_mirror_maps_next(&maps, &map)) {
-        if (!_mirror_is_writable_memory(&map) || (map.start == coverage_stack.start && map.end == coverage_stack.end))
-            continue;
-        resident += _mirror_resident_pages(map.start, map.end);
-        /* Protected pages of writable mappings only: RELRO data is protected but read-only. */
-        for (size_t i = 0; i < count; i++) {
-            uintptr_t lo = ranges[i].start > map.start ? ranges[i].start : map.start;
-            uintptr_t hi = ranges[i].end < map.end ? ranges[i].end : map.end;
-            if (lo < hi)
-                protected += _mirror_resident_pages(lo, hi);
-        }
-    }
+    while (_mirror_maps_next(&maps, &map))
+        if (_mirror_is_writable_memory(&map) && !(map.start == coverage_stack.start && map.end == coverage_stack.end))
+            count_resident(map.start, map.end, ranges, count, &resident, &protected);
     _mirror_maps_close(&maps);
     _mirror_stat_add(MIRROR_STAT_coverage_samples, 1);
     _mirror_stat_add(MIRROR_STAT_coverage_resident_pages, resident);

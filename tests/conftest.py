@@ -21,3 +21,17 @@ def pytest_collection_modifyitems(config, items):
         skip = pytest.mark.skip(reason="clang-22 is not installed (run scripts/setup.sh)")
         for item in items:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def worker(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """tests/campaign/programs/worker.c built twice: {"native": clang-22 -O2, "mirrored": mirror-cc -O2}
+    (campaign tests, on the host and under qemu)."""
+    import subprocess
+
+    source = REPO / "tests" / "campaign" / "programs" / "worker.c"
+    out = tmp_path_factory.mktemp("campaign-worker")
+    builds = {"native": out / "worker.native", "mirrored": out / "worker"}
+    for build, compiler in (("native", CLANG), ("mirrored", MIRROR_CC)):
+        subprocess.run([compiler, "-O2", str(source), "-o", str(builds[build])], check=True)
+    return builds

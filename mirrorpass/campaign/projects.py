@@ -24,19 +24,19 @@ def _without_timings(out: bytes) -> bytes:
 
 def _subject(project: str, tree: Path, scratch: Path) -> Command | RedisServer:
     if project == "sqlite":
-        return Command(["./speedtest1", "--memdb", "--size", "5", "--verify"], cwd=tree, normalize=_without_timings)
+        return Command(["./speedtest1", "--memdb", "--size", "20", "--verify"], cwd=tree, normalize=_without_timings)
     if project == "lua":
-        return Command(["src/lua", str(LUA_SCRIPTS / "alloc.lua"), "60000"], cwd=tree)
+        return Command(["src/lua", str(LUA_SCRIPTS / "alloc.lua"), "200000"], cwd=tree)
     if project == "zlib":
         return Command(["./minigzip", "-9"], cwd=tree, stdin=corpus(scratch))
     return RedisServer(tree)
 
 
 DESCRIPTIONS = {
-    "sqlite": "SQLite 3.40.1 speedtest1 --memdb --size 5 --verify (timings stripped)",
-    "lua": "Lua 5.4 alloc.lua 60000 (records, closures, strings; prints a checksum)",
+    "sqlite": "SQLite 3.40.1 speedtest1 --memdb --size 20 --verify (timings stripped)",
+    "lua": "Lua 5.4 alloc.lua 200000 (records, closures, strings; prints a checksum)",
     "zlib": "zlib 1.2.13 minigzip -9 of 6 MiB of text (the compressed bytes)",
-    "redis": "Redis 7.0 server under redis-benchmark -n 20000 -t set,lpush,incr,hset, then DEBUG DIGEST",
+    "redis": "Redis 7.0 server under redis-benchmark -n 20000 -d 256 -t set,lpush,incr,hset, then DEBUG DIGEST",
 }
 
 
