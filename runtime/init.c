@@ -40,6 +40,7 @@ struct _mirror_state _mirror_state __attribute__((section("mirror_rt_state")));
 /* Defined (weak, = 1) by every object mirror-cc compiled in segment mode: its mirror stores go through
  * %gs, so the program cannot run without a GS base. Null when no such object was linked. */
 extern char __mirror_uses_gs __attribute__((weak));
+extern char __mirror_mode_annotated __attribute__((weak)); /* -fmirror-mode=annotated code is linked in */
 
 /* ---- The executable ------------------------------------------------------------------------------------ */
 
@@ -433,8 +434,13 @@ static void mirror_init(int argc, char **argv, char **envp)
     set_gs_base();
     seed_executable_data(&exe);
     _mirror_domain_init();
-    _mirror_globals_register(exe.load_bias, exe.phdr, exe.phnum);
-    _mirror_libraries_register();
+    /* Annotated mode: code outside MIRROR_PROTECT functions writes the globals without mirroring them,
+     * so they are not protected (a lost page of them is reported); critical data is mirror_malloc'd. */
+    _mirror_state.annotated = &__mirror_mode_annotated != NULL;
+    if (!_mirror_state.annotated) {
+        _mirror_globals_register(exe.load_bias, exe.phdr, exe.phnum);
+        _mirror_libraries_register();
+    }
     _mirror_signal_init();
     _mirror_exit_init();
     _mirror_state.initialized = true;

@@ -81,6 +81,9 @@ struct _mirror_state {
     /* The GS base is MIRROR_DELTA, so segment-mode mirror stores (`mov %rcx,%gs:(%rdx)`) land in the
      * mirror. Set with WRGSBASE on the start-up thread; threads and fork children inherit it. */
     bool gs_base_set;
+    /* The program was built with -fmirror-mode=annotated (the pass's __mirror_mode_annotated marker):
+     * only mirror_malloc memory and registered regions are protected; libc keeps its own allocations. */
+    bool annotated;
 
     /* The executable's writable segments, page-rounded, whose mirror start-up filled from the native
      * copy. Invariant: when start-up ends, native == mirror on these ranges, except for this struct

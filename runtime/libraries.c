@@ -133,7 +133,7 @@ __attribute__((visibility("default"))) void *__mirror_dlopen(const char *file, i
         _mirror_fatal("%s has segment-addressing code but this program does not set the GS base (it has "
                       "no segment-mode code of its own); build the library with -fmirror-addressing=offset",
                       file ? file : "the library");
-    if (handle)
+    if (handle && !_mirror_state.annotated)
         _mirror_libraries_register();
     return handle;
 }

@@ -111,8 +111,8 @@ void _mirror_wrote_atomic(const void *p, size_t n)
 
 void *_mirror_rehome(void *block, size_t n)
 {
-    if (block == NULL)
-        return NULL;
+    if (block == NULL || _mirror_state.annotated) /* annotated mode: the program frees it with libc's free */
+        return block;
     int saved = errno;
     void *copy = __mirror_malloc(n != 0 ? n : 1);
     if (copy == NULL) {

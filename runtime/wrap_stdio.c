@@ -109,13 +109,19 @@ static void set_line_buffer(char **lineptr, size_t *n, char *buffer, size_t capa
     _mirror_wrote(n, sizeof *n);
 }
 
+/* The program's line buffer is the routed heap's, or libc's in annotated mode (where free is libc's). */
+static void *line_realloc(void *p, size_t n)
+{
+    return _mirror_state.annotated ? realloc(p, n) : __mirror_realloc(p, n);
+}
+
 static ssize_t mirrored_getdelim(char **lineptr, size_t *n, int delim, FILE *stream)
 {
     if (lineptr == NULL || n == NULL)
         return __getdelim(lineptr, n, delim, stream); /* EINVAL, as libc decides */
     /* Like glibc, give an empty buffer its first allocation before reading, even at end of file. */
     if (*lineptr == NULL || *n == 0) {
-        char *first = __mirror_realloc(*lineptr, GETDELIM_INITIAL_SIZE);
+        char *first = line_realloc(*lineptr, GETDELIM_INITIAL_SIZE);
         if (first == NULL) {
             errno = ENOMEM;
             return -1;
@@ -130,7 +136,7 @@ static ssize_t mirrored_getdelim(char **lineptr, size_t *n, int delim, FILE *str
         size_t need = (size_t)got + 1;
         if (*n < need) {
             size_t grown = *n * 2 > need ? *n * 2 : need;
-            char *bigger = __mirror_realloc(*lineptr, grown);
+            char *bigger = line_realloc(*lineptr, grown);
             if (bigger == NULL) {
                 free(line);
                 errno = ENOMEM; /* what glibc reports when it cannot grow the buffer */

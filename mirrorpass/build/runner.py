@@ -55,7 +55,7 @@ def mirror_cc_path() -> str:
 
 def probe(mirror_cc: str, flags: list[str], env: dict[str, str]) -> None:
     """Compile, then link, one tiny program with the build's flags. An option mirror-cc does not take
-    (e.g. -fmirror-mode=annotated before it exists) or a runtime that does not build fails here, in
+    (e.g. an -fmirror-ignorelist file with a malformed line) or a runtime that does not build fails here, in
     one message, not in the middle of a build -- nor inside a configure probe, which would only
     conclude that the C compiler is broken."""
     env = {k: v for k, v in env.items() if k != ENV_BUILD_LOG}

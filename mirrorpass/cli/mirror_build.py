@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import sys
 
@@ -51,8 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
         description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--mode", choices=("all", "annotated"), default="all",
-                        help="which writes to mirror: all (default); annotated (only MIRROR_PROTECT "
-                             "functions) is not implemented yet and is refused up front")
+                        help="which writes to mirror: all (default, but MIRROR_EXCLUDE functions); annotated "
+                             "(only MIRROR_PROTECT functions; only mirror_malloc memory is protected)")
+    parser.add_argument("--ignorelist", metavar="FILE",
+                        help="functions and files not to instrument, in the sanitizers' special case list "
+                             "format ([mirror], fun:GLOB, src:GLOB); passed to every mirror-cc run")
     parser.add_argument("--addressing", choices=("segment", "offset"), default="segment",
                         help="how mirror stores address the mirror: segment (GS base, default) or "
                              "offset (explicit add, no FSGSBASE needed)")
@@ -81,8 +85,11 @@ def _main(argv: list[str]) -> int:
     opts = parser.parse_args(_join_flag_values(argv[:split]))
     if opts.top < 0:
         parser.error(f"--top {opts.top}: give a number of rows, or 0 for all")
+    flags = tuple(opts.flag)
+    if opts.ignorelist:  # absolute: mirror-cc runs in whatever directory the build changes to
+        flags += (f"-fmirror-ignorelist={os.path.abspath(opts.ignorelist)}",)
     options = BuildOptions(command=tuple(argv[split + 1 :]), mode=opts.mode, addressing=opts.addressing,
-                           flags=tuple(opts.flag), progress=opts.progress)
+                           flags=flags, progress=opts.progress)
     console = Console(stderr=True)
     summary = run_build(options, console)
     render_summary(console, summary, opts.top)

@@ -44,14 +44,16 @@ def _inspect(args: argparse.Namespace) -> int:
     )
     table.add_column("function", overflow="fold")
     table.add_column("source", overflow="fold")
+    table.add_column("mode")  # mirrored, or why not: unannotated, excluded, ignorelisted
     table.add_column("mirrored", justify="right")
     table.add_column("skipped", justify="right")
     table.add_column("mirrored writes by kind; skipped by kind")
     for fn in functions:
-        table.add_row(fn.name, Path(fn.source).name, str(fn.mirrored), str(fn.skipped),
+        table.add_row(fn.name, Path(fn.source).name, fn.selection, str(fn.mirrored), str(fn.skipped),
                       _detail(fn.mirrored_by_kind, fn.skipped_by_kind))
     table.add_section()
-    table.add_row("total", "", str(totals["mirrored"]), str(totals["skipped"]),
+    selected = sum(fn.selection == "mirrored" for fn in manifest.functions)
+    table.add_row("total", "", f"{selected} mirrored", str(totals["mirrored"]), str(totals["skipped"]),
                   _detail(totals["mirrored_by_kind"], totals["skipped_by_kind"]))
     stdout.print(table)
     if hidden:

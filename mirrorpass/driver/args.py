@@ -17,6 +17,7 @@ from enum import Enum
 from pathlib import Path
 
 from ..errors import MirrorError
+from ..instrument.selection import Ignorelist
 from ..instrument.shapes import Addressing
 
 # Options whose value is the next argument (when not joined).
@@ -51,6 +52,7 @@ class Action(Enum):
 
 class Mode(Enum):
     ALL = "all"
+    ANNOTATED = "annotated"  # only MIRROR_PROTECT functions (instrument/selection.py)
     OFF = "off"
 
 
@@ -84,6 +86,7 @@ class Invocation:
     mode: Mode = Mode.ALL
     emit_llvm: bool = False
     route_libc: bool = True
+    ignorelist: Ignorelist | None = None  # -fmirror-ignorelist=FILE
     debug: bool = False
     links_executable: bool = True  # false for -shared and -r
     warnings: list[str] = field(default_factory=list)
@@ -243,7 +246,11 @@ def _mirror_option(inv: Invocation, arg: str) -> None:
         try:
             inv.mode = Mode(value)
         except ValueError:
-            raise MirrorError(f"invalid value '{value}' in '{arg}'; use all or off") from None
+            raise MirrorError(f"invalid value '{value}' in '{arg}'; use all, annotated or off") from None
+    elif name == "-fmirror-ignorelist":
+        if not value:
+            raise MirrorError(f"'{arg}' needs a file: -fmirror-ignorelist=FILE")
+        inv.ignorelist = Ignorelist.load(value)
     elif name == "-fmirror-libc":
         if value not in ("wrap", "direct"):
             raise MirrorError(f"invalid value '{value}' in '{arg}'; use wrap or direct")
@@ -251,5 +258,5 @@ def _mirror_option(inv: Invocation, arg: str) -> None:
     else:
         raise MirrorError(
             f"unknown option '{arg}'; mirror-cc knows -fmirror-addressing=segment|offset, "
-            "-fmirror-mode=all|off and -fmirror-libc=wrap|direct"
+            "-fmirror-mode=all|annotated|off, -fmirror-ignorelist=FILE and -fmirror-libc=wrap|direct"
         )

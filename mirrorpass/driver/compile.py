@@ -94,7 +94,8 @@ def _compile_source(inv: Invocation, source: Input, output: str, workdir: Path, 
         new_text, report = instrument_module(
             text,
             PassOptions(
-                addressing=inv.addressing, source=source.path, mode=inv.mode.value, route_libc=inv.route_libc
+                addressing=inv.addressing, source=source.path, mode=inv.mode.value, route_libc=inv.route_libc,
+                ignorelist=inv.ignorelist,
             ),
         )
     except InstrumentError as exc:

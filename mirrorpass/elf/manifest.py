@@ -23,6 +23,7 @@ class FunctionEntry:
     skipped: int
     mirrored_by_kind: dict
     skipped_by_kind: dict
+    selection: str = "mirrored"  # mirrored, unannotated, excluded, ignorelisted
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def read_manifest(path: str | Path) -> Manifest:
             skipped=fn["skipped"],
             mirrored_by_kind=fn["mirrored_by_kind"],
             skipped_by_kind=fn["skipped_by_kind"],
+            selection=fn.get("selection", "mirrored"),
         )
         for rec in records
         for fn in rec["functions"]

@@ -25,10 +25,12 @@ class FunctionReport:
     name: str
     mirrored: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
+    selection: str = "mirrored"  # or why not: unannotated, excluded, ignorelisted (instrument/selection.py)
 
     def as_json(self) -> dict:
         return {
             "name": self.name,
+            "selection": self.selection,
             "mirrored": sum(self.mirrored.values()),
             "skipped": sum(self.skipped.values()),
             "mirrored_by_kind": dict(sorted(self.mirrored.items())),

@@ -45,7 +45,8 @@ from ..ir.instructions import Call, parse_atomicrmw, parse_call, parse_cmpxchg, 
 from ..ir.module import Function, Instruction, Module, make_instruction, parse_module_text
 from ..ir.operands import Operand, ParseError, pointer_address_space
 from .escape import private_stack_pointers
-from .routes import route_calls
+from .routes import HEAP_FUNCTIONS, route_calls
+from .selection import MIRRORED, Ignorelist, select
 from .manifest import FunctionReport, ModuleReport, instrumented_note_module_asm, manifest_module_asm
 from .shapes import Addressing, NameSource, flat_mirror, name_source_for, plain_store_keyword, store_mirror
 from .writes import intrinsic_writes_memory
@@ -123,19 +124,27 @@ class InstrumentError(ValueError):
 class PassOptions:
     addressing: Addressing = Addressing.SEGMENT
     source: str = "<module>"
-    mode: str = "all"
+    mode: str = "all"  # or "annotated": only MIRROR_PROTECT functions (selection.py)
     route_libc: bool = True  # rename calls listed in runtime/routes.h to the runtime's __mirror_ functions
+    ignorelist: Ignorelist | None = None  # -fmirror-ignorelist: functions and files left alone
 
 
 def instrument_module(text: str, options: PassOptions) -> tuple[str, ModuleReport]:
     """Insert mirror writes into the module; return the new text and what was done."""
+    annotated = options.mode == "annotated"
     if options.route_libc:
-        text, _ = route_calls(text)
+        # Annotated mode leaves the heap to libc: critical data comes from mirror_malloc explicitly.
+        text, _ = route_calls(text, keep=HEAP_FUNCTIONS if annotated else frozenset())
     module = parse_module_text(text)
     report = ModuleReport(options.source, options.addressing.value, options.mode)
     declarations = _declarations(module)
+    names = [f.name.removeprefix("@").strip('"') for f in module.functions]
+    chosen = select(text, names, options.mode, options.source, options.ignorelist)
     needs_memcpy = needs_sync_atomic = needs_repairs = needs_memset = False
-    for function in module.functions:
+    for function, name in zip(module.functions, names):
+        if chosen[name] != MIRRORED:
+            report.functions.append(FunctionReport(name, selection=chosen[name]))
+            continue
         rewriter = _FunctionRewriter(function, options, declarations, report.warnings)
         rewriter.run()
         report.functions.append(rewriter.report)
@@ -157,6 +166,10 @@ def instrument_module(text: str, options: PassOptions) -> tuple[str, ModuleRepor
         # in modules with nothing to mirror: a segment-mode main that only dlopens segment-mode plugins
         # must still set it.
         tail.append("@__mirror_uses_gs = weak global i8 1")
+    if annotated:
+        # Tells the runtime that the program protects only what it asks for (runtime/init.c): the
+        # executable's globals stay out of the protected domain, libc's allocations stay libc's.
+        tail.append("@__mirror_mode_annotated = weak global i8 1")
     out = _insert_module_asm(module.render(), manifest_module_asm(report) + instrumented_note_module_asm())
     if tail:
         out += "\n" + "\n".join(tail) + "\n"

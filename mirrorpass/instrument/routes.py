@@ -38,10 +38,17 @@ _DEFINED_RE = re.compile(r"^(?:define [^\n]*?@([-a-zA-Z$._0-9]+)\(|@([-a-zA-Z$._
 _REFERENCE_RE = re.compile(r"@([-a-zA-Z$._0-9]+)")
 
 
-def route_calls(text: str) -> tuple[str, list[str]]:
-    """Rename references to routed libc functions; returns the new text and the names routed."""
+# The mirrored heap's routes (the first block of routes.h): left to libc in annotated mode, where only
+# mirror_malloc and friends allocate protected memory.
+HEAP_FUNCTIONS = frozenset({"malloc", "free", "calloc", "realloc", "reallocarray", "posix_memalign", "aligned_alloc",
+                            "memalign", "valloc", "pvalloc", "malloc_usable_size", "strdup", "strndup"})
+
+
+def route_calls(text: str, keep: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
+    """Rename references to routed libc functions (but those in `keep`); returns the new text and the
+    names routed."""
     pattern = _REFERENCE_RE
-    present = set(pattern.findall(text)) & set(routed_functions())
+    present = set(pattern.findall(text)) & (set(routed_functions()) - keep)
     if not present:
         return text, []
     defined = {a or b for a, b in _DEFINED_RE.findall(text)} & present

@@ -2,8 +2,8 @@
  *
  * A program built with mirror-cc writes every byte it stores twice: once at its address p and once
  * at mirror(p) (see runtime/mirror_layout.h). The runtime linked into the program reserves the mirror,
- * seeds it from the executable's writable data before any instrumented code runs, and (in later
- * releases) rebuilds pages lost to memory errors from it.
+ * seeds it from the executable's writable data before any instrumented code runs, and rebuilds pages
+ * lost to memory errors from it.
  */
 #ifndef MIRROR_H
 #define MIRROR_H
@@ -44,6 +44,27 @@ size_t mirror_audit(void);
  * the page is protected; otherwise reported, then the default action). For tests and demonstrations.
  * Returns 0, or -1 with errno set. */
 int mirror_inject_error(void *addr);
+
+/* ---- Selective protection (-fmirror-mode=annotated) ---------------------------------------------------- *
+ *
+ * MIRROR_PROTECT marks a function whose writes are mirrored in -fmirror-mode=annotated (in the default
+ * mode, all, every function's are); MIRROR_EXCLUDE one whose writes are never mirrored. Both imply
+ * noinline: the mark covers exactly that function's body (with whatever the optimizer inlines into
+ * it), so its writes are never moved into an unmarked caller. A callee that stays a call is mirrored
+ * only if it is marked itself. Write protected data only from mirrored code: `audit_at_exit=1` (or
+ * mirror_audit) shows any byte written past the mirror.
+ *
+ * In annotated mode the protected domain holds only what the program asks for: memory from
+ * mirror_malloc/mirror_calloc/mirror_realloc (released with mirror_free) and regions given to
+ * mirror_register. malloc and the executable's globals stay unprotected: a page of them lost is
+ * reported, then the program dies as it would have without mirrorpass. */
+#define MIRROR_PROTECT __attribute__((annotate("mirror_protect"), noinline))
+#define MIRROR_EXCLUDE __attribute__((annotate("mirror_exclude"), noinline))
+
+void *mirror_malloc(size_t n);
+void *mirror_calloc(size_t count, size_t size);
+void *mirror_realloc(void *p, size_t n);
+void mirror_free(void *p);
 
 #ifdef __cplusplus
 }

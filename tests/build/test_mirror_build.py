@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, CLANG, MIRROR_CC, MIRRORPASS
+from mirrorpass.elf.manifest import read_manifest
+from tests.conftest import BIN, CLANG, MIRROR_CC, MIRROR_INCLUDE, MIRRORPASS
 
 MIRROR_BUILD = str(BIN / "mirror-build")
 CMAKE = shutil.which("cmake")
@@ -208,17 +209,18 @@ def test_build_that_exits_0_after_a_mirror_cc_failure_fails(tmp_path, build_env)
     assert "sh exited 0, but mirror-cc failed on 1 source" in res.stderr
 
 
-def test_mode_annotated_fails_fast_when_mirror_cc_lacks_it(tmp_path, build_env):
-    supported = subprocess.run([MIRROR_CC, "-fmirror-mode=annotated", "-fsyntax-only", "-x", "c", "/dev/null"],
-                               capture_output=True).returncode == 0
-    res = mirror_build(["--mode=annotated", "--", "touch", "built"], tmp_path, build_env)
-    if supported:
-        assert res.returncode == 0 and (tmp_path / "built").exists(), res.stderr
-    else:
-        assert res.returncode == 1
-        assert "mirror-cc does not accept -fmirror-mode=annotated" in res.stderr
-        assert "invalid value 'annotated'" in res.stderr
-        assert not (tmp_path / "built").exists()  # the build never started
+def test_mode_annotated_and_ignorelist_reach_every_compile(tmp_path, build_env):
+    (tmp_path / "x.c").write_text(
+        '#include "mirror.h"\nint g, h;\nMIRROR_PROTECT void set(void) { g = 1; }\nvoid other(void) { h = 2; }\n'
+        "void hot(void) { h = 3; }\nint main(void) { set(); other(); hot(); return 0; }\n")
+    (tmp_path / "ignore.txt").write_text("[mirror]\nfun:hot\n")
+    script = f"mkdir -p sub && cd sub && cc -O2 -I{MIRROR_INCLUDE} ../x.c -o ../prog"
+    res = mirror_build(["--mode=annotated", "--ignorelist", "ignore.txt", "--json", "b.json", "--", "sh", "-c", script],
+                       tmp_path, build_env)
+    assert res.returncode == 0, res.stderr
+    assert json.loads((tmp_path / "b.json").read_text())["options"]["mode"] == "annotated"
+    selection = {fn.name: fn.selection for fn in read_manifest(tmp_path / "prog").functions if fn.source.endswith("x.c")}
+    assert selection == {"set": "mirrored", "other": "unannotated", "hot": "ignorelisted", "main": "unannotated"}
 
 
 def test_shims_come_first_and_do_not_recurse(tmp_path, build_env):
