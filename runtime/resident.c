@@ -67,7 +67,7 @@ bool _mirror_maps_next(struct _mirror_maps *m, struct _mirror_mapping *out)
         out->prot = (c[1] == 'r' ? PROT_READ : 0) | (c[2] == 'w' ? PROT_WRITE : 0) | (c[3] == 'x' ? PROT_EXEC : 0);
         out->shared = c[4] == 's';
     }
-    for (int field = 0; field < 5 && *c; field++) { /* perms offset dev inode, then the name */
+    for (int field = 0; field < 4 && *c; field++) { /* perms offset dev inode; then the name */
         while (*c == ' ')
             c++;
         while (*c && *c != ' ')

@@ -17,7 +17,12 @@ from typing import Callable
 from ..errors import MirrorError
 from ..projects.debian_sources import SourceFetchError, fetch, sqlite_amalgamation
 
-VARIANTS = ("native", "segment", "offset", "asan")
+VARIANTS = ("native", "segment", "offset", "asan", "annotated")
+# The default run; `annotated` (-fmirror-mode=annotated) needs MIRROR_PROTECT annotations, which only the
+# bundled service example has: --projects service --variants native,segment,annotated.
+DEFAULT_VARIANTS = ("native", "segment", "offset", "asan")
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+INCLUDE = Path(__file__).resolve().parents[2] / "runtime" / "include"
 CLANG = "clang-22"
 LUA_SCRIPTS = Path(__file__).parent / "lua"
 BUILD_TIMEOUT = 1800
@@ -69,8 +74,12 @@ class Project:
     binaries: list[str]                               # for code size, relative to the tree
     workloads: list[Workload] = field(default_factory=list)
     quick: bool = True
+    local: Path | None = None  # bundled with mirrorpass instead of a Debian source package
+    variants: tuple[str, ...] = DEFAULT_VARIANTS  # annotated needs MIRROR_PROTECT annotations in the sources
 
     def source(self) -> Path:
+        if self.local is not None:
+            return self.local
         try:
             return sqlite_amalgamation() if self.package == "sqlite3" else fetch(self.package)
         except SourceFetchError as exc:
@@ -95,6 +104,18 @@ class Project:
 
 
 # ---- the projects --------------------------------------------------------------------------------------
+
+
+def _service_build(tree: Path, variant: str) -> list[list[str]]:
+    sources = ["-O2", "service.c", "-o", "service"]
+    if variant == "native":
+        return [[CLANG, *sources]]
+    if variant == "asan":
+        return [[*cc(variant).split(), *sources]]
+    mirrored = [_tool("mirror-cc"), "-DMIRRORED", f"-I{INCLUDE}", *sources]
+    if variant == "annotated":
+        return [[*mirrored, "-fmirror-mode=annotated"]]
+    return [[*mirrored, f"-fmirror-addressing={variant}"]]
 
 
 def _sqlite_build(tree: Path, variant: str) -> list[list[str]]:
@@ -150,6 +171,10 @@ def _compressed(tree: Path, scratch: Path) -> Path:
 
 
 PROJECTS = [
+    Project("service", "", _service_build, ["service"], [
+        Workload("service", "requests", "2,000,000 requests: 128 KiB ledger (critical) amid 16 MiB of working memory",
+                 lambda tree, scratch: Run(["./service", "2000000"])),
+    ], local=EXAMPLES / "service", variants=VARIANTS),
     Project("sqlite", "sqlite3", _sqlite_build, ["speedtest1"], [
         Workload("sqlite", "speedtest1", "speedtest1 --memdb --size 30",
                  lambda tree, scratch: Run(["./speedtest1", "--memdb", "--size", "30"]), quick=False),
@@ -172,6 +197,15 @@ PROJECTS = [
                  server=["src/redis-server", "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"]),
     ], quick=False),
 ]
+
+
+def check_supported(projects: list[Project], variants: list[str]) -> None:
+    for project in projects:
+        missing = [v for v in variants if v not in project.variants]
+        if missing:
+            raise BenchError(f"{project.name} cannot be built as {', '.join(missing)}: the annotated variant needs "
+                             "MIRROR_PROTECT annotations, which the bundled service example has "
+                             "(--projects service --variants native,segment,annotated)")
 
 
 def select(names: list[str] | None, quick: bool) -> list[Project]:

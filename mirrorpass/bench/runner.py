@@ -68,7 +68,7 @@ def _measured(result_file: Path) -> tuple[int, float, float, float, int, int]:
 def _env(variant: str, stats: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("MIRROR_OPTIONS", None)
-    if variant in ("segment", "offset"):
+    if variant in ("segment", "offset", "annotated"):
         env["MIRROR_OPTIONS"] = f"stats_json={stats}"
     if variant == "asan":
         env["ASAN_OPTIONS"] = "detect_leaks=0"

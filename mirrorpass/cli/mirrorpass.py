@@ -75,13 +75,14 @@ def _detail(mirrored: dict, skipped: dict) -> str:
 def _bench(args: argparse.Namespace) -> int:
     import tempfile  # noqa: PLC0415  (bench pulls in the project recipes; inspect stays light)
 
-    from ..bench.projects import VARIANTS, select  # noqa: PLC0415
+    from ..bench.projects import DEFAULT_VARIANTS, check_supported, select  # noqa: PLC0415
     from ..bench.runner import bench, check_variants, write  # noqa: PLC0415
     from ..report.summary import summarize  # noqa: PLC0415
     from ..report.terminal import render  # noqa: PLC0415
 
-    variants = check_variants(args.variants.split(",") if args.variants else list(VARIANTS))
+    variants = check_variants(args.variants.split(",") if args.variants else list(DEFAULT_VARIANTS))
     projects = select(args.projects.split(",") if args.projects else None, args.quick)
+    check_supported(projects, variants)
     reps = args.reps or (2 if args.quick else 5)
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="mirrorpass-bench-"))
     result = bench(projects, variants, reps, workdir, args.quick)
@@ -206,10 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="build real projects natively, mirrored and with ASan; run their "
                            "workloads interleaved; write a JSON result")
-    bench.add_argument("--quick", action="store_true", help="Lua and zlib only, 2 repetitions (for CI)")
+    bench.add_argument("--quick", action="store_true", help="the service example, Lua and zlib, 2 repetitions (for CI)")
     bench.add_argument("--reps", type=int, default=0, help="repetitions of each workload (default 5; 2 with --quick)")
-    bench.add_argument("--projects", help="comma-separated: sqlite,lua,zlib,redis (default: all; --quick: lua,zlib)")
-    bench.add_argument("--variants", help="comma-separated: native,segment,offset,asan (default: all)")
+    bench.add_argument("--projects", help="comma-separated: service,sqlite,lua,zlib,redis (default: all; --quick: "
+                       "service,lua,zlib)")
+    bench.add_argument("--variants", help="comma-separated: native,segment,offset,asan,annotated (default: all but "
+                       "annotated, which only the service example supports)")
     bench.add_argument("-o", "--output", default="mirrorpass-bench.json", help="result file (default %(default)s)")
     bench.add_argument("--workdir", help="where the builds go (default: a new temporary directory)")
     bench.set_defaults(handler=_bench)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-COLORS = {"native": "#7f8c8d", "segment": "#2e86de", "offset": "#10ac84", "asan": "#ee5253"}
+COLORS = {"native": "#7f8c8d", "segment": "#2e86de", "offset": "#10ac84", "asan": "#ee5253", "annotated": "#f6b93b"}
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0 2em; }

@@ -14,7 +14,7 @@ TIME_GEOMEAN_TARGET = 1.08
 TIME_MAX_TARGET = 1.20
 COMPILE_TARGET = 1.25
 RSS_SLACK_BYTES = 2 << 20
-MIRRORED = ("segment", "offset")
+MIRRORED = ("segment", "offset", "annotated")
 
 
 def load(path: Path) -> dict:

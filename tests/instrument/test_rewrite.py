@@ -150,6 +150,7 @@ def test_golden_stores(mode):
     assert function_text(out, "stores") == golden(GOLDEN_STORES[mode])
     assert fn_report(report, "stores") == {
         "name": "stores",
+        "selection": "mirrored",
         "mirrored": 3,
         "skipped": 2,
         "mirrored_by_kind": {"atomic_store": 1, "store": 2},
