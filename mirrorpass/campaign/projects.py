@@ -36,7 +36,7 @@ DESCRIPTIONS = {
     "sqlite": "SQLite 3.40.1 speedtest1 --memdb --size 20 --verify (timings stripped)",
     "lua": "Lua 5.4 alloc.lua 200000 (records, closures, strings; prints a checksum)",
     "zlib": "zlib 1.2.13 minigzip -9 of 6 MiB of text (the compressed bytes)",
-    "redis": "Redis 7.0 server under redis-benchmark -n 20000 -d 256 -t set,lpush,incr,hset, then DEBUG DIGEST",
+    "redis": "Redis 7.0 server under redis-benchmark -n 20000 -d 1024 -t set,lpush,incr,hset, then DEBUG DIGEST",
 }
 
 

@@ -105,7 +105,7 @@ def _golden(workload: Workload, build: str, subject: Subject, scratch: Path) -> 
     options: dict[str, object] = {}
     stats = scratch / f"golden-{workload.name}-{build}.json"
     if build == "mirrored":
-        options = {"coverage_interval_ms": max(5, min(1000, int(first.seconds * 1000 / 20))), "stats_json": stats}
+        options = {"coverage_interval_ms": max(5, min(1000, int(first.seconds * 1000 / 50))), "stats_json": stats}
     second = subject.run(_env(build, options), GOLDEN_TIMEOUT, log)
     if (second.returncode, second.output) != (first.returncode, first.output):
         raise CampaignError(

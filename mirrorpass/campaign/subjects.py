@@ -79,7 +79,7 @@ class RedisServer:
     values are (no -r)."""
 
     tree: Path
-    client_args: list[str] = field(default_factory=lambda: ["-q", "-n", "20000", "-d", "256", "-t", "set,lpush,incr,hset"])
+    client_args: list[str] = field(default_factory=lambda: ["-q", "-n", "20000", "-d", "1024", "-t", "set,lpush,incr,hset"])
     description: str = ""
 
     def run(self, env: dict[str, str], timeout: float, log: Path) -> RunResult:

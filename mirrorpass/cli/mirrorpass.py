@@ -104,6 +104,8 @@ def _campaign(args: argparse.Namespace) -> int:
     if bool(program) == bool(args.projects):
         raise MirrorError("give the mirrored program and its arguments after `--`, or --projects (not both); "
                           "e.g. mirrorpass campaign --runs 50 --native ./prog.native -- ./prog input")
+    if args.native and args.projects:
+        raise MirrorError("--native goes with a program after `--`; --projects builds both ways itself")
     if args.real and args.projects:
         raise MirrorError("--real runs a program given after `--` in the guest (its arguments must name no host "
                           "files); --projects needs the host")
@@ -148,9 +150,13 @@ def _program_workload(program: list[str], native: str | None):
     from ..campaign.runner import Workload  # noqa: PLC0415
     from ..campaign.subjects import Command  # noqa: PLC0415
 
-    mirrored = Path(program[0])
-    if not mirrored.exists():
-        raise MirrorError(f"{mirrored}: no such file")
+    import shutil  # noqa: PLC0415
+
+    found = program[0] if "/" in program[0] else shutil.which(program[0])
+    if not found or not Path(found).exists():
+        raise MirrorError(f"{program[0]}: no such file")
+    mirrored = Path(found)
+    program = [str(mirrored), *program[1:]]
     if not read_manifest(mirrored).objects:
         raise MirrorError(f"{mirrored}: not built with mirror-cc (no mirror manifest); give the mirror-cc build "
                           "after `--` and the clang build with --native")
