@@ -15,9 +15,10 @@
  * list their objects in a table of blocked waits while they are inside libc, and the audit syncs
  * those first (_mirror_sync_blocked): they are the state the program is in, not a divergence. The
  * calls that may not block (mutex, rwlock and semaphore acquisition) try the non-blocking form
- * first and only list themselves when it fails. (A page lost while a thread is blocked on an object
- * in it still comes back with the object as it was before the wait; a timed waiter recovers, an
- * untimed one may miss its wake-up.)
+ * first and only list themselves when it fails. A runtime thread syncs the listed objects every few
+ * milliseconds (below): a page lost while a thread is blocked on an object in it comes back with the
+ * object as it was at most that long ago. (Lost within that window, it may still come back stale: a
+ * timed waiter recovers, an untimed one may miss its wake-up.)
  * Not covered: a thread cancelled inside pthread_cond_wait (its cleanup re-locks the mutex without
  * returning here) and process-shared objects written by another process.
  */
@@ -26,6 +27,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <semaphore.h>
+#include <time.h>
 
 #include "wrap_internal.h"
 
@@ -58,6 +60,8 @@ static struct blocked {
 
 static __thread int blocked_hint; /* where this thread looks first: threads spread over the table */
 
+static void start_syncer(void);
+
 /* List the objects of a call about to block; returns the slot, or -1 when the table is full. */
 static int enter_blocked(const void *first, size_t first_size, const void *second, size_t second_size)
 {
@@ -73,6 +77,7 @@ static int enter_blocked(const void *first, size_t first_size, const void *secon
             blocked[slot].second = second;
             blocked[slot].second_size = second_size;
             __atomic_store_n(&blocked[slot].first, first, __ATOMIC_RELEASE);
+            start_syncer();
             return slot;
         }
     }
@@ -95,6 +100,68 @@ void _mirror_sync_blocked(void)
         if (blocked[i].second)
             _mirror_wrote_atomic(blocked[i].second, blocked[i].second_size);
     }
+}
+
+/* ---- The blocked-wait syncer ---------------------------------------------------------------------------
+ *
+ * A thread waits inside libc for as long as it waits -- Redis's background threads sit in
+ * pthread_cond_wait for the whole life of the server -- and the mirror of its objects lags what libc
+ * wrote on the way in (the mutex released inside pthread_cond_wait, the waiter sequence). A page
+ * rebuilt from that mirror brought the mutex back locked, and the next thread to lock it waited for
+ * ever (Redis's tests/unit/type suite hung that way under injection). So a runtime thread, started
+ * with the first wait, syncs the listed objects every SYNCER_INTERVAL_MS: the window in which a loss
+ * brings back a stale object shrinks from the whole wait to that interval. Only objects in the
+ * protected domain are synced: a waiter's stack may be unmapped by the time the syncer reads it, the
+ * domain's memory is not. */
+#define SYNCER_INTERVAL_MS 5
+
+static int syncer_started MIRROR_RT_STATE;
+
+static void *blocked_syncer(void *unused)
+{
+    (void)unused;
+    struct timespec interval = {0, SYNCER_INTERVAL_MS * 1000000L};
+    for (;;) {
+        nanosleep(&interval, NULL);
+        for (int i = 0; i < BLOCKED_SLOTS; i++) {
+            const void *first = __atomic_load_n(&blocked[i].first, __ATOMIC_ACQUIRE);
+            if (first == NULL || first == (const void *)1)
+                continue;
+            struct _mirror_region region;
+            if (_mirror_domain_lookup((uintptr_t)first, &region))
+                _mirror_wrote_atomic(first, blocked[i].first_size);
+            const void *second = blocked[i].second;
+            if (second && _mirror_domain_lookup((uintptr_t)second, &region))
+                _mirror_wrote_atomic(second, blocked[i].second_size);
+        }
+    }
+    return NULL;
+}
+
+static void syncer_forget(void)
+{
+    __atomic_store_n(&syncer_started, 0, __ATOMIC_RELAXED); /* the child of a fork has no syncer */
+}
+
+static void start_syncer(void)
+{
+    int expected = 0;
+    if (__atomic_load_n(&syncer_started, __ATOMIC_RELAXED) ||
+        !__atomic_compare_exchange_n(&syncer_started, &expected, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        return;
+    static int atfork_done MIRROR_RT_STATE;
+    if (!atfork_done++)
+        pthread_atfork(NULL, NULL, syncer_forget);
+    pthread_attr_t attr;
+    pthread_t thread;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    int saved = errno;
+    if (pthread_create(&thread, &attr, blocked_syncer, NULL) != 0)
+        __atomic_store_n(&syncer_started, 0, __ATOMIC_RELAXED);
+    errno = saved;
+    pthread_attr_destroy(&attr);
 }
 
 /* A call that blocks: listed while inside libc, then synced like SYNCS/SYNCS2. */

@@ -33,9 +33,16 @@ def _program(subject: Command, env: dict[str, str], timeout: float) -> Program:
     return Program(Path(subject.argv[0]), args=list(subject.argv[1:]), env=env, timeout=max(1, int(timeout + 0.999)))
 
 
+# Where the native injector goes in the guest: not at its host path, which may lie under /tmp (a fresh
+# tmpfs in the guest hides it: the native build then lost nothing, silently).
+GUEST_INJECTOR = "/opt/mirrorpass/libmirror_inject_native.so"
+
+
 def _guest_env(build: str, options: dict[str, object]) -> dict[str, str]:
     """Only what the guest needs: MIRROR_OPTIONS, and LD_PRELOAD for an injected native build."""
     env = _env(build, options)
+    if "LD_PRELOAD" in env:
+        env["LD_PRELOAD"] = GUEST_INJECTOR
     return {k: env[k] for k in ("MIRROR_OPTIONS", "LD_PRELOAD") if k in env}
 
 
@@ -106,7 +113,7 @@ def run_real_campaign(workload: Workload, settings: Settings, command: str,
             name = f"run-{i}-{build}"
             programs[name] = _program(subject, _guest_env(build, options), timeout)
             meta[name] = (build, i, seed, moment_ms, timeout)
-    extra = {str(NATIVE_INJECTOR): NATIVE_INJECTOR} if "native" in workload.builds else {}
+    extra = {GUEST_INJECTOR: NATIVE_INJECTOR} if "native" in workload.builds else {}
     found = _boot(programs, workdir / "runs", extra)
     records = [record(build, i, seed, moment_ms, golden[build], _result(found.get(name), timeout))
                for name, (build, i, seed, moment_ms, timeout) in meta.items()]

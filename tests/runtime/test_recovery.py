@@ -336,3 +336,13 @@ def test_page_lost_while_qsort_sorts_comes_back_sorted(mirror_build, tmp_path):
     assert result.stdout == "sorted=1 same=1 calls_past_loss=1\n", result.stdout
     stats = read_stats(stats_path)
     assert stats["injected"] == stats["recovered_pages"] == 1 and stats["audit_divergent_bytes"] == 0, stats
+
+
+def test_page_lost_while_a_thread_waits_comes_back_with_the_mutex_released(mirror_build):
+    """pthread_cond_wait releases the mutex inside libc; the mirror used to keep it locked for the whole
+    wait, so the rebuilt page had the mutex locked and the next pthread_mutex_lock waited for ever
+    (Redis's type suite hung under injection). The blocked-wait syncer (wrap_sync.c) keeps it current."""
+    result = run_limited(mirror_build(program("lost_while_waiting")))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("page=") and result.stdout.endswith("woke\n"), result.stdout
+    assert len(restored_pages(result.stderr + "\n")) <= 1
