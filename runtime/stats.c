@@ -106,7 +106,7 @@ static struct _mirror_range coverage_stack MIRROR_RT_STATE;
 static void count_resident(uintptr_t start, uintptr_t end, const struct _mirror_range *ranges, size_t count,
                            uint64_t *resident, uint64_t *protected)
 {
-    static unsigned char vector[4096] MIRROR_RT_STATE; /* the sampler thread's (and exit's) only */
+    unsigned char vector[4096]; /* on the stack: the sampler thread and the exit handler may both count */
     size_t r = 0;
     end = _mirror_page_down(end);
     for (uintptr_t batch = _mirror_page_up(start); batch < end; batch += sizeof vector * MIRROR_PAGE_SIZE) {
@@ -127,7 +127,7 @@ static void count_resident(uintptr_t start, uintptr_t end, const struct _mirror_
 
 static void sample_coverage(void)
 {
-    static struct _mirror_range ranges[MIRROR_DOMAIN_CAPACITY] MIRROR_RT_STATE; /* the sampler thread's */
+    struct _mirror_range ranges[MIRROR_DOMAIN_CAPACITY]; /* 16 KiB of stack: the sampler and the exit handler may overlap */
     size_t count = protected_pages(ranges, MIRROR_DOMAIN_CAPACITY);
     uint64_t resident = 0, protected = 0;
     struct _mirror_maps maps;
