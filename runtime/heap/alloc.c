@@ -52,16 +52,16 @@ static inline unsigned class_of(size_t n)
     if (n <= 256)
         return n ? (unsigned)((n + 15) >> 4) : 1;
     unsigned k = 63 - (unsigned)__builtin_clzl(n - 1); /* n in (2^k, 2^(k+1)], k >= 8 */
-    unsigned sub = (unsigned)((n - 1 - (1UL << k)) >> (k - 2));
-    return 17 + (k - 8) * 4 + sub;
+    unsigned sub = (unsigned)((n - 1 - (1UL << k)) >> (k - 3)); /* eighths of 2^k */
+    return 17 + (k - 8) * CLASSES_PER_DOUBLING + sub;
 }
 
 static inline size_t class_size(unsigned c)
 {
     if (c <= 16)
         return (size_t)c << 4;
-    unsigned k = 8 + (c - 17) / 4, sub = (c - 17) % 4;
-    return (1UL << k) + (size_t)(sub + 1) * (1UL << (k - 2));
+    unsigned k = 8 + (c - 17) / CLASSES_PER_DOUBLING, sub = (c - 17) % CLASSES_PER_DOUBLING;
+    return (1UL << k) + (size_t)(sub + 1) * (1UL << (k - 3));
 }
 
 
@@ -362,8 +362,9 @@ static void *aligned(size_t alignment, size_t n)
 {
     if (alignment <= 16)
         return __mirror_malloc(n);
-    if (n <= SMALL_MAX && alignment <= SMALL_MAX) {
-        /* Power-of-two classes start at page-aligned spans, so their objects are size-aligned. */
+    if (n <= SMALL_MAX && alignment <= HEAP_PAGE) {
+        /* Spans start page-aligned and power-of-two classes up to a page divide it, so their objects
+         * are size-aligned. (A class of 8 KiB objects in a span that is only page-aligned is not.) */
         size_t size = n < alignment ? alignment : n;
         size_t pow2 = size <= 16 ? 16 : 1UL << (64 - __builtin_clzl(size - 1));
         if (pow2 <= SMALL_MAX)
