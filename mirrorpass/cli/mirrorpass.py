@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -111,6 +112,10 @@ def _campaign(args: argparse.Namespace) -> int:
                           "files); --projects needs the host")
     if args.runs < 1 or args.losses < 1 or args.jobs < 1:
         raise MirrorError("--runs, --losses and --jobs must be at least 1")
+    if args.timeout is not None and args.timeout <= 0:
+        raise MirrorError("--timeout must be a positive number of seconds")
+    for option, path in (("--json", args.json), ("--html", args.html)):
+        _check_writable(option, path)  # before the runs, not after them
     workloads = [] if args.projects else [_program_workload(program, args.native)]  # checked before any bar
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=stderr, transient=False) as progress:
@@ -153,19 +158,33 @@ def _program_workload(program: list[str], native: str | None):
     import shutil  # noqa: PLC0415
 
     found = program[0] if "/" in program[0] else shutil.which(program[0])
-    if not found or not Path(found).exists():
-        raise MirrorError(f"{program[0]}: no such file")
-    mirrored = Path(found)
+    mirrored = _executable(found or program[0])
     program = [str(mirrored), *program[1:]]
     if not read_manifest(mirrored).objects:
         raise MirrorError(f"{mirrored}: not built with mirror-cc (no mirror manifest); give the mirror-cc build "
                           "after `--` and the clang build with --native")
     builds = {"mirrored": Command(program)}
     if native:
-        if not Path(native).exists():
-            raise MirrorError(f"{native}: no such file")
-        builds = {"native": Command([native, *program[1:]]), **builds}
+        builds = {"native": Command([str(_executable(native)), *program[1:]]), **builds}
     return Workload(Path(program[0]).name, " ".join(program), builds)
+
+
+def _executable(name: str) -> Path:
+    """The program at `name`, as an absolute path (`./prog` must not be looked up on PATH later)."""
+    path = Path(os.path.abspath(name))
+    if not path.exists():
+        raise MirrorError(f"{name}: no such file")
+    if path.is_dir() or not os.access(path, os.X_OK):
+        raise MirrorError(f"{name}: not an executable file")
+    return path
+
+
+def _check_writable(option: str, name: str | None) -> None:
+    if not name:
+        return
+    parent = Path(os.path.abspath(name)).parent
+    if Path(name).is_dir() or not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise MirrorError(f"{option} {name}: cannot write there (no such directory, or a directory itself)")
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -8,14 +8,17 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import MIRRORPASS
 
 OUTCOMES = {"recovered", "crashed", "hung", "sdc", "reported"}
 
 
-def campaign(tmp_path: Path, *args: str, program: list[str]) -> tuple[subprocess.CompletedProcess, dict | None]:
+def campaign(tmp_path: Path, *args: str, program: list[str], cwd: Path | None = None
+             ) -> tuple[subprocess.CompletedProcess, dict | None]:
     out = tmp_path / "campaign.json"
-    proc = subprocess.run([MIRRORPASS, "campaign", "--json", str(out), *args, "--", *program],
+    proc = subprocess.run([MIRRORPASS, "campaign", "--json", str(out), *args, "--", *program], cwd=cwd,
                           capture_output=True, text=True, timeout=600, env={"COLUMNS": "160", "PATH": "/usr/bin:/bin"})
     return proc, (json.loads(out.read_text()) if out.exists() else None)
 
@@ -93,6 +96,35 @@ def test_output_that_is_not_deterministic_is_a_clear_error(worker, tmp_path):
     assert proc.returncode != 0 and result is None
     assert "two runs without losses differ" in proc.stderr and "deterministic" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_programs_named_relative_to_the_working_directory(worker, tmp_path):
+    # `-- ./prog` once became "prog", which Popen then looked up on PATH (FileNotFoundError).
+    folder = worker["mirrored"].parent
+    assert worker["native"].parent == folder
+    proc, result = campaign(tmp_path, "--runs", "2", "--native", f"./{worker['native'].name}",
+                            program=[f"./{worker['mirrored'].name}"], cwd=folder)
+    assert proc.returncode == 0, proc.stderr
+    assert result["runs"] == 2 and result["native"]["runs"] == 2
+
+
+@pytest.mark.parametrize("case", ["directory", "not executable", "output in a missing directory", "timeout"])
+def test_bad_arguments_are_refused_before_any_run(worker, tmp_path, case):
+    program, args = [str(worker["mirrored"])], ["--runs", "1"]
+    if case == "directory":
+        program = [str(tmp_path)]
+    elif case == "not executable":
+        plain = tmp_path / "data.txt"
+        plain.write_text("x")
+        program = [str(plain)]
+    elif case == "output in a missing directory":
+        args += ["--html", str(tmp_path / "missing" / "c.html")]
+    else:
+        args += ["--timeout", "-1"]
+    proc, result = campaign(tmp_path, *args, program=program)
+    assert proc.returncode != 0 and result is None
+    assert proc.stderr.startswith("mirrorpass: error: ") and "Traceback" not in proc.stderr, proc.stderr
+    assert "golden" not in proc.stderr  # refused before the golden runs
 
 
 def test_nothing_to_run_is_a_clear_error(tmp_path):
