@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "thread.h"
 #include "sys.h"
 #include "mirror.h"
 
@@ -46,7 +47,6 @@ static struct {
     struct lost_page table[LOST_TABLE_SIZE];
     int memfd;         /* the empty file every injected page maps; -1 until first use */
     uint64_t rng;      /* xorshift state for the injector */
-    pthread_t injector;
 } inject MIRROR_RT_STATE = {.memfd = -1};
 
 static uint64_t now_ns(void)
@@ -194,16 +194,17 @@ static int lose_page(uintptr_t page, bool anywhere)
         return -1;
     memcpy(slot->name, name, sizeof name);
     slot->prot = prot;
-    if (strcmp(_mirror_flags.inject_method, "hwpoison") == 0) {
+    bool lost;
+    if (strcmp(_mirror_flags.inject_method, "hwpoison") == 0)
         /* The kernel poisons the page: SIGBUS BUS_MCEERR_AO now (early kill), BUS_MCEERR_AR at a touch. */
-        if (madvise((void *)page, MIRROR_PAGE_SIZE, MADV_HWPOISON) != 0) {
-            int error = errno;
-            _mirror_lost_done(page); /* nothing was lost */
-            errno = error;
-            return -1;
-        }
-    } else if (mmap((void *)page, MIRROR_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) ==
-               MAP_FAILED) {
+        lost = madvise((void *)page, MIRROR_PAGE_SIZE, MADV_HWPOISON) == 0;
+    else
+        lost = mmap((void *)page, MIRROR_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) !=
+               MAP_FAILED;
+    if (!lost) {
+        int error = errno;
+        _mirror_lost_done(page); /* nothing was lost: the slot must not make the page look lost */
+        errno = error;
         return -1;
     }
     _mirror_stat_add(MIRROR_STAT_injected, 1);
@@ -329,9 +330,5 @@ __attribute__((constructor)) void _mirror_inject_start(void)
     if (_mirror_flags.inject_count <= 0)
         return;
     inject.rng = (uint64_t)_mirror_flags.inject_seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_create(&inject.injector, &attr, injector, NULL);
-    pthread_attr_destroy(&attr);
+    _mirror_start_daemon(injector, 0);
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "thread.h"
 
 static const char *const stat_names[MIRROR_STAT_COUNT] = {
 #define MIRROR_STAT(name, help) #name,
@@ -50,14 +51,18 @@ static uint64_t stat_get(enum _mirror_stat stat)
 /* ---- Residency ----------------------------------------------------------------------------------------- */
 
 /* The pages of the protected domain, sorted and merged: entries cut from one segment share pages,
- * which must be counted once. Returns how many ranges were written to out. */
-static size_t protected_pages(struct _mirror_range *out, size_t capacity)
+ * which must be counted once. `whole`: only pages the entries cover entirely (together: the SIGBUS
+ * handler restores no other page), else every page they touch. Returns how many ranges were written
+ * to out. */
+static size_t protected_pages(struct _mirror_range *out, size_t capacity, bool whole)
 {
     size_t count = 0;
     struct _mirror_region region;
     int cursor = 0;
     while (count < capacity && _mirror_domain_next(&cursor, &region)) {
-        struct _mirror_range r = {_mirror_page_down(region.start), _mirror_page_up(region.end)};
+        struct _mirror_range r = {region.start, region.end};
+        if (!whole)
+            r = (struct _mirror_range){_mirror_page_down(region.start), _mirror_page_up(region.end)};
         size_t j = count++;
         for (; j > 0 && out[j - 1].start > r.start; j--)
             out[j] = out[j - 1];
@@ -72,7 +77,15 @@ static size_t protected_pages(struct _mirror_range *out, size_t capacity)
             out[merged++] = out[i];
         }
     }
-    return merged;
+    if (!whole)
+        return merged;
+    size_t kept = 0;
+    for (size_t i = 0; i < merged; i++) {
+        struct _mirror_range r = {_mirror_page_up(out[i].start), _mirror_page_down(out[i].end)};
+        if (r.start < r.end)
+            out[kept++] = r;
+    }
+    return kept;
 }
 
 static uint64_t resident_bytes(uintptr_t start, uintptr_t end)
@@ -83,7 +96,7 @@ static uint64_t resident_bytes(uintptr_t start, uintptr_t end)
 static void measure_residency(void)
 {
     struct _mirror_range ranges[MIRROR_DOMAIN_CAPACITY];
-    size_t count = protected_pages(ranges, MIRROR_DOMAIN_CAPACITY);
+    size_t count = protected_pages(ranges, MIRROR_DOMAIN_CAPACITY, false);
     uint64_t native = 0, mirror = 0;
     for (size_t i = 0; i < count; i++) {
         native += resident_bytes(ranges[i].start, ranges[i].end);
@@ -128,7 +141,7 @@ static void count_resident(uintptr_t start, uintptr_t end, const struct _mirror_
 static void sample_coverage(void)
 {
     struct _mirror_range ranges[MIRROR_DOMAIN_CAPACITY]; /* 16 KiB of stack: the sampler and the exit handler may overlap */
-    size_t count = protected_pages(ranges, MIRROR_DOMAIN_CAPACITY);
+    size_t count = protected_pages(ranges, MIRROR_DOMAIN_CAPACITY, true);
     uint64_t resident = 0, protected = 0;
     struct _mirror_maps maps;
     struct _mirror_mapping map;
@@ -165,12 +178,7 @@ __attribute__((constructor)) static void coverage_start(void)
 {
     if (_mirror_flags.coverage_interval_ms <= 0)
         return;
-    pthread_t thread;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_create(&thread, &attr, coverage_sampler, NULL);
-    pthread_attr_destroy(&attr);
+    _mirror_start_daemon(coverage_sampler, 0);
 }
 
 /* ---- Output -------------------------------------------------------------------------------------------- */

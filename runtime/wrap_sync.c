@@ -29,6 +29,7 @@
 #include <semaphore.h>
 #include <time.h>
 
+#include "thread.h"
 #include "wrap_internal.h"
 
 /* Call, sync *object word by word, return the call's result (errno untouched: the sync keeps it). */
@@ -152,16 +153,10 @@ static void start_syncer(void)
     static int atfork_done MIRROR_RT_STATE;
     if (!atfork_done++)
         pthread_atfork(NULL, NULL, syncer_forget);
-    pthread_attr_t attr;
-    pthread_t thread;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 64 * 1024);
     int saved = errno;
-    if (pthread_create(&thread, &attr, blocked_syncer, NULL) != 0)
+    if (_mirror_start_daemon(blocked_syncer, 64 * 1024) != 0)
         __atomic_store_n(&syncer_started, 0, __ATOMIC_RELAXED);
     errno = saved;
-    pthread_attr_destroy(&attr);
 }
 
 /* A call that blocks: listed while inside libc, then synced like SYNCS/SYNCS2. */

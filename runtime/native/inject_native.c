@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "thread.h"
 
 static struct {
     long count, seed, interval_ms;
@@ -147,10 +148,5 @@ __attribute__((constructor)) static void start(void)
     if (_mirror_maps_find((uintptr_t)&options, &mine))
         options.own_data = (struct _mirror_range){mine.start, mine.end};
     options.rng = (uint64_t)options.seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
-    pthread_t thread;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_create(&thread, &attr, injector, NULL);
-    pthread_attr_destroy(&attr);
+    _mirror_start_daemon(injector, 0);
 }

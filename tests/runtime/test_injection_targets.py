@@ -60,3 +60,17 @@ def test_no_coverage_sampling_unless_asked(mirror_build, tmp_path):
     assert result.returncode == 0
     data = json.loads(stats.read_text())
     assert data["coverage_samples"] == data["coverage_resident_pages"] == 0
+
+
+def test_coverage_counts_only_wholly_protected_pages(mirror_build, tmp_path):
+    # Partly protected pages once counted as protected; the SIGBUS handler restores none of them.
+    binary = mirror_build("coverage_partial.c")
+    protected = {}
+    for shape in ("aligned", "partial"):
+        stats = tmp_path / f"{shape}.json"
+        result = run(binary, shape, env={"MIRROR_OPTIONS": f"coverage_interval_ms=3600000:stats_json={stats}"})
+        assert result.returncode == 0, result.stderr
+        data = json.loads(stats.read_text())
+        assert data["coverage_samples"] == 1, data  # the one at exit
+        protected[shape] = data["coverage_protected_pages"]
+    assert protected["aligned"] - protected["partial"] == 2, protected

@@ -172,3 +172,13 @@ def test_log_path_in_a_missing_directory_stops(program, tmp_path):
     assert_one_line_fatal(
         run(program, env=options(f"log_path={missing}")), f"cannot open the log file {missing}.", "errno 2"
     )
+
+
+def test_runtime_threads_leave_process_signals_to_the_program(mirror_build):
+    # The coverage sampler and the injector once ran with nothing blocked: a SIGTERM the program
+    # blocked and awaited with sigwait was delivered to them instead and killed the process (exit -15).
+    binary = mirror_build("sigwait_term.c")
+    options = "coverage_interval_ms=1:inject_count=1:inject_interval_ms=3600000"
+    for _ in range(5):
+        result = run(binary, env={"MIRROR_OPTIONS": options})
+        assert result.returncode == 0 and result.stdout == "sigwait: 15\n", (result.returncode, result.stderr)
