@@ -13,6 +13,7 @@ arguments must not name host files.
 from __future__ import annotations
 
 import re
+import signal
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,6 @@ from .runner import (GOLDEN_TIMEOUT, NATIVE_INJECTOR, CampaignError, Settings, W
 from .subjects import Command
 
 LOST_LINE = re.compile(r"^0x[0-9a-f]+000 ")
-SIGKILL = 9
 BOOT_SLACK = 300  # seconds of host time for booting and powering off, on top of the programs' timeouts
 
 
@@ -55,7 +55,7 @@ def _result(found: ProgramResult | None, timeout: float) -> RunResult:
     runtime = [line for line in lines if line.startswith("mirrorpass: ")]
     output = "\n".join(line for line in lines if not LOST_LINE.match(line) and not line.startswith("mirrorpass: "))
     seconds = found.seconds or 0.0
-    if found.status is None or (found.signal == SIGKILL and seconds >= timeout - 1):
+    if found.status is None or (found.signal == signal.SIGKILL and seconds >= timeout - 1):
         code = None  # busybox timeout -s KILL: hung
     else:
         code = -found.signal if found.signal is not None else found.exit_code

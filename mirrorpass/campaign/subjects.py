@@ -57,7 +57,11 @@ class Command:
                 code: int | None = process.returncode
             except subprocess.TimeoutExpired:
                 _kill_group(process)
-                out, err, code = b"", b"", None
+                code = None
+                try:  # what it printed before it hung (a runtime report, say)
+                    out, err = process.communicate(timeout=5)
+                except subprocess.TimeoutExpired:  # a descendant outside the group holds the pipes
+                    out, err = b"", b""
         finally:
             if self.stdin:
                 stdin.close()
@@ -98,7 +102,8 @@ class RedisServer:
                 return max(0.1, deadline - time.perf_counter())
 
             try:
-                while subprocess.run([*cli, "PING"], capture_output=True, env=client_env).stdout.strip() != b"PONG":
+                while subprocess.run([*cli, "PING"], capture_output=True, env=client_env,
+                                     timeout=remaining()).stdout.strip() != b"PONG":
                     if server.poll() is not None or time.perf_counter() > deadline:
                         break
                     time.sleep(0.02)
