@@ -3,7 +3,8 @@
  * They allocate from the mirrored heap, whose arena is in the protected domain, whatever the mode: in
  * -fmirror-mode=all they are what malloc already is; in -fmirror-mode=annotated, where malloc stays
  * libc's, they are how a program puts its critical data where a lost page can be rebuilt. Memory from
- * them goes back with mirror_free (or mirror_realloc), never with libc's free.
+ * them goes back with mirror_free or mirror_realloc; free and realloc of mirrored code take it too
+ * (they stay routed in annotated mode and hand libc's own blocks to libc).
  */
 #include <stddef.h>
 

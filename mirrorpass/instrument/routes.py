@@ -38,10 +38,12 @@ _DEFINED_RE = re.compile(r"^(?:define [^\n]*?@([-a-zA-Z$._0-9]+)\(|@([-a-zA-Z$._
 _REFERENCE_RE = re.compile(r"@([-a-zA-Z$._0-9]+)")
 
 
-# The mirrored heap's routes (the first block of routes.h): left to libc in annotated mode, where only
-# mirror_malloc and friends allocate protected memory.
-HEAP_FUNCTIONS = frozenset({"malloc", "free", "calloc", "realloc", "reallocarray", "posix_memalign", "aligned_alloc",
-                            "memalign", "valloc", "pvalloc", "malloc_usable_size", "strdup", "strndup"})
+# The mirrored heap's allocating routes (of the first block of routes.h): left to libc in annotated mode,
+# where only mirror_malloc and friends allocate protected memory. free, realloc, reallocarray and
+# malloc_usable_size stay routed: they take libc's blocks to libc (realloc keeps them there in this
+# mode) and mirror_malloc's back to the mirrored heap.
+HEAP_FUNCTIONS = frozenset({"malloc", "calloc", "posix_memalign", "aligned_alloc", "memalign", "valloc", "pvalloc",
+                            "strdup", "strndup"})
 
 
 def route_calls(text: str, keep: frozenset[str] = frozenset()) -> tuple[str, list[str]]:

@@ -404,8 +404,10 @@ void *__mirror_realloc(void *p, size_t n)
         __mirror_free(p);
         return NULL;
     }
-    size_t have = __mirror_malloc_usable_size(p);
     bool ours = _mirror_heap_owns(p);
+    if (!ours && _mirror_state.annotated)
+        return realloc(p, n); /* -fmirror-mode=annotated: what libc allocated stays libc's */
+    size_t have = __mirror_malloc_usable_size(p);
     if (ours && n <= have && n > have / 2)
         return p;
     /* A block that grows gets half as much again: a string grown a few bytes at a time would otherwise

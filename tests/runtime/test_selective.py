@@ -49,3 +49,9 @@ def test_libc_allocations_stay_libcs_in_annotated_mode(mirror_build):
     result = run(mirror_build(SOURCE, cflags=ANNOTATED), "libc")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "getline=11 asprintf=11:asprintf-42 strdup=duplicate realpath=/\n"
+
+
+def test_free_and_realloc_take_mirror_malloc_memory_back_in_annotated_mode(mirror_build):
+    result = run(mirror_build(SOURCE, cflags=ANNOTATED), "free")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "realloc=kept usable=1\n"

@@ -6,9 +6,12 @@
  * ./selective global      loses the page of a global array: outside the domain too
  * ./selective libc        getline, asprintf, strdup and realpath with libc's free: the routed wrappers
  *                         leave libc's allocations to libc in this mode
+ * ./selective free        mirror_malloc memory given to realloc, malloc_usable_size and free: they take
+ *                         it back (they once went to libc, which aborted on a pointer it never made)
  * stdout: "page=0x..." before a loss (write(2)), then what the program saw. */
 #define _GNU_SOURCE
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,8 +62,16 @@ int main(int argc, char **argv)
     const char *mode = argc > 1 ? argv[1] : "protected";
     if (strcmp(mode, "libc") == 0)
         return libc_case();
+    if (strcmp(mode, "free") == 0) {
+        char *kept = mirror_malloc(100);
+        strcpy(kept, "kept");
+        kept = realloc(kept, 20000);
+        printf("realloc=%s usable=%d\n", kept, malloc_usable_size(kept) >= 20000);
+        free(kept);
+        return 0;
+    }
     struct account *accounts = mirror_calloc(512, sizeof *accounts); /* 8 KiB: two pages */
-    long *plain = malloc(64 * 1024);
+    long *plain = realloc(malloc(16), 64 * 1024); /* realloc keeps libc's block libc's */
     for (int i = 0; i < 10000; i++)
         post(&accounts[i % 512], i);
     memset(plain, 1, 64 * 1024);
