@@ -27,7 +27,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <semaphore.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "thread.h"
 #include "wrap_internal.h"
@@ -59,6 +62,7 @@ static struct blocked {
     size_t second_size;
 } blocked[BLOCKED_SLOTS] MIRROR_RT_STATE;
 
+static int blocked_active MIRROR_RT_STATE; /* slots in use; the syncer sleeps on it while it is 0 */
 static __thread int blocked_hint; /* where this thread looks first: threads spread over the table */
 
 static void start_syncer(void);
@@ -78,6 +82,11 @@ static int enter_blocked(const void *first, size_t first_size, const void *secon
             blocked[slot].second = second;
             blocked[slot].second_size = second_size;
             __atomic_store_n(&blocked[slot].first, first, __ATOMIC_RELEASE);
+            if (__atomic_fetch_add(&blocked_active, 1, __ATOMIC_ACQ_REL) == 0) {
+                int saved = errno;
+                syscall(SYS_futex, &blocked_active, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0); /* the syncer */
+                errno = saved;
+            }
             start_syncer();
             return slot;
         }
@@ -87,20 +96,35 @@ static int enter_blocked(const void *first, size_t first_size, const void *secon
 
 static void leave_blocked(int slot)
 {
-    if (slot >= 0)
+    if (slot >= 0) {
         __atomic_store_n(&blocked[slot].first, NULL, __ATOMIC_RELEASE);
+        __atomic_fetch_sub(&blocked_active, 1, __ATOMIC_RELEASE);
+    }
 }
 
-void _mirror_sync_blocked(void)
+/* Sync the objects of every listed wait (only those in the protected domain: `domain_only`). A slot
+ * freed and taken again while it is read is skipped: its fields may belong to two different waits. */
+static void sync_blocked(bool domain_only)
 {
     for (int i = 0; i < BLOCKED_SLOTS; i++) {
         const void *first = __atomic_load_n(&blocked[i].first, __ATOMIC_ACQUIRE);
         if (first == NULL || first == (const void *)1)
             continue;
-        _mirror_wrote_atomic(first, blocked[i].first_size);
-        if (blocked[i].second)
-            _mirror_wrote_atomic(blocked[i].second, blocked[i].second_size);
+        size_t first_size = blocked[i].first_size, second_size = blocked[i].second_size;
+        const void *second = blocked[i].second;
+        if (__atomic_load_n(&blocked[i].first, __ATOMIC_ACQUIRE) != first)
+            continue;
+        struct _mirror_region region;
+        if (!domain_only || _mirror_domain_lookup((uintptr_t)first, &region))
+            _mirror_wrote_atomic(first, first_size);
+        if (second && (!domain_only || _mirror_domain_lookup((uintptr_t)second, &region)))
+            _mirror_wrote_atomic(second, second_size);
     }
+}
+
+void _mirror_sync_blocked(void)
+{
+    sync_blocked(false);
 }
 
 /* ---- The blocked-wait syncer ---------------------------------------------------------------------------
@@ -123,25 +147,22 @@ static void *blocked_syncer(void *unused)
     (void)unused;
     struct timespec interval = {0, SYNCER_INTERVAL_MS * 1000000L};
     for (;;) {
+        /* Nothing waits: sleep until a wait is listed instead of waking 200 times a second. */
+        while (__atomic_load_n(&blocked_active, __ATOMIC_ACQUIRE) == 0)
+            syscall(SYS_futex, &blocked_active, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
         nanosleep(&interval, NULL);
-        for (int i = 0; i < BLOCKED_SLOTS; i++) {
-            const void *first = __atomic_load_n(&blocked[i].first, __ATOMIC_ACQUIRE);
-            if (first == NULL || first == (const void *)1)
-                continue;
-            struct _mirror_region region;
-            if (_mirror_domain_lookup((uintptr_t)first, &region))
-                _mirror_wrote_atomic(first, blocked[i].first_size);
-            const void *second = blocked[i].second;
-            if (second && _mirror_domain_lookup((uintptr_t)second, &region))
-                _mirror_wrote_atomic(second, blocked[i].second_size);
-        }
+        sync_blocked(true);
     }
     return NULL;
 }
 
 static void syncer_forget(void)
 {
-    __atomic_store_n(&syncer_started, 0, __ATOMIC_RELAXED); /* the child of a fork has no syncer */
+    /* The child of a fork has no syncer, and none of the waits listed: their threads were not copied. */
+    for (int i = 0; i < BLOCKED_SLOTS; i++)
+        blocked[i].first = NULL;
+    blocked_active = 0;
+    syncer_started = 0;
 }
 
 static void start_syncer(void)

@@ -190,3 +190,11 @@ def test_objects_of_blocked_threads_are_not_divergent(mirror_build):
     result = subprocess.run([str(mirror_build("blocked_waiters.c"))], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "audit=0\n", result.stdout + result.stderr
+
+
+def test_the_blocked_wait_syncer_sleeps_while_nothing_waits(mirror_build):
+    # It once woke every 5 ms for good after the first wait: ~60 times in these 300 ms.
+    result = subprocess.run([str(mirror_build("syncer_idle.c"))], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    switches = int(result.stdout.split("idle switches=")[1])
+    assert switches <= 3, result.stdout
