@@ -311,6 +311,10 @@ static inline bool _mirror_is_writable_memory(const struct _mirror_mapping *m)
 /* mincore of count pages from page into vector (bit 0: resident); unmapped pages read as not
  * resident instead of failing the whole call. Async-signal-safe. */
 void _mirror_residency(uintptr_t page, size_t count, unsigned char *vector);
+/* Call visit(page, context) for each resident page wholly inside [start, end), in address order (one
+ * mincore call per 16 MiB; the vector is on the caller's stack, so threads may walk at once). */
+void _mirror_each_resident_page(uintptr_t start, uintptr_t end, void (*visit)(uintptr_t page, void *context),
+                                void *context);
 /* Resident pages wholly inside [start, end). */
 uint64_t _mirror_resident_pages(uintptr_t start, uintptr_t end);
 

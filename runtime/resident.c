@@ -108,10 +108,10 @@ void _mirror_residency(uintptr_t page, size_t count, unsigned char *vector)
 
 enum { BATCH_PAGES = 4096 }; /* 16 MiB of address space per mincore call */
 
-uint64_t _mirror_resident_pages(uintptr_t start, uintptr_t end)
+void _mirror_each_resident_page(uintptr_t start, uintptr_t end, void (*visit)(uintptr_t page, void *context),
+                                void *context)
 {
     unsigned char vector[BATCH_PAGES];
-    uint64_t pages = 0;
     start = _mirror_page_up(start);
     end = _mirror_page_down(end);
     for (uintptr_t batch = start; batch < end; batch += BATCH_PAGES * MIRROR_PAGE_SIZE) {
@@ -119,8 +119,21 @@ uint64_t _mirror_resident_pages(uintptr_t start, uintptr_t end)
         count = count < BATCH_PAGES ? count : BATCH_PAGES;
         _mirror_residency(batch, count, vector);
         for (size_t i = 0; i < count; i++)
-            pages += vector[i] & 1;
+            if (vector[i] & 1)
+                visit(batch + i * MIRROR_PAGE_SIZE, context);
     }
+}
+
+static void count_page(uintptr_t page, void *pages)
+{
+    (void)page;
+    *(uint64_t *)pages += 1;
+}
+
+uint64_t _mirror_resident_pages(uintptr_t start, uintptr_t end)
+{
+    uint64_t pages = 0;
+    _mirror_each_resident_page(start, end, count_page, &pages);
     return pages;
 }
 
@@ -131,21 +144,23 @@ uint64_t _mirror_random(uint64_t *state)
     return *state = x;
 }
 
+struct sampling {
+    struct _mirror_sampler *sampler;
+    bool (*eligible)(uintptr_t page);
+};
+
+static void sample_page(uintptr_t page, void *context)
+{
+    struct sampling *c = context;
+    struct _mirror_sampler *s = c->sampler;
+    /* Reservoir sampling: the k-th eligible page replaces the choice with probability 1/k. */
+    if ((!c->eligible || c->eligible(page)) && _mirror_random(s->rng) % ++s->seen == 0)
+        s->choice = page;
+}
+
 void _mirror_sample_resident(struct _mirror_sampler *s, uintptr_t start, uintptr_t end,
                              bool (*eligible)(uintptr_t page))
 {
-    unsigned char vector[BATCH_PAGES];
-    start = _mirror_page_up(start);
-    end = _mirror_page_down(end);
-    for (uintptr_t batch = start; batch < end; batch += BATCH_PAGES * MIRROR_PAGE_SIZE) {
-        size_t count = (end - batch) / MIRROR_PAGE_SIZE;
-        count = count < BATCH_PAGES ? count : BATCH_PAGES;
-        _mirror_residency(batch, count, vector);
-        for (size_t i = 0; i < count; i++) {
-            uintptr_t page = batch + i * MIRROR_PAGE_SIZE;
-            /* Reservoir sampling: the k-th eligible page replaces the choice with probability 1/k. */
-            if ((vector[i] & 1) && (!eligible || eligible(page)) && _mirror_random(s->rng) % ++s->seen == 0)
-                s->choice = page;
-        }
-    }
+    struct sampling context = {s, eligible};
+    _mirror_each_resident_page(start, end, sample_page, &context);
 }

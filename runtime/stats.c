@@ -113,47 +113,40 @@ static void measure_residency(void)
  * sampled by a runtime thread (whose own stack is not counted) and once more at exit. */
 static struct _mirror_range coverage_stack MIRROR_RT_STATE;
 
-/* The resident pages of [start, end), and how many of them lie in `ranges` (sorted, merged), from one
- * mincore pass: counted separately, pages the program touched in between made the second count larger
- * than the first. Protected pages of writable mappings only: RELRO data is protected but read-only. */
-static void count_resident(uintptr_t start, uintptr_t end, const struct _mirror_range *ranges, size_t count,
-                           uint64_t *resident, uint64_t *protected)
+/* Resident pages of the writable mappings, and how many of them lie in `ranges` (sorted, merged), from
+ * one mincore pass per mapping: counted separately, pages the program touched in between made the
+ * second count larger than the first. Protected pages of writable mappings only: RELRO data is
+ * protected but read-only. */
+struct coverage_count {
+    const struct _mirror_range *ranges;
+    size_t count, next; /* ranges[next] is the first that may hold the next page */
+    uint64_t resident, protected;
+};
+
+static void count_coverage(uintptr_t page, void *context)
 {
-    unsigned char vector[4096]; /* on the stack: the sampler thread and the exit handler may both count */
-    size_t r = 0;
-    end = _mirror_page_down(end);
-    for (uintptr_t batch = _mirror_page_up(start); batch < end; batch += sizeof vector * MIRROR_PAGE_SIZE) {
-        size_t pages = (end - batch) / MIRROR_PAGE_SIZE;
-        pages = pages < sizeof vector ? pages : sizeof vector;
-        _mirror_residency(batch, pages, vector);
-        for (size_t i = 0; i < pages; i++) {
-            if (!(vector[i] & 1))
-                continue;
-            uintptr_t page = batch + i * MIRROR_PAGE_SIZE;
-            while (r < count && ranges[r].end <= page)
-                r++;
-            *resident += 1;
-            *protected += r < count && ranges[r].start <= page;
-        }
-    }
+    struct coverage_count *c = context;
+    while (c->next < c->count && c->ranges[c->next].end <= page)
+        c->next++;
+    c->resident += 1;
+    c->protected += c->next < c->count && c->ranges[c->next].start <= page;
 }
 
 static void sample_coverage(void)
 {
     struct _mirror_range ranges[MIRROR_DOMAIN_CAPACITY]; /* 16 KiB of stack: the sampler and the exit handler may overlap */
-    size_t count = protected_pages(ranges, MIRROR_DOMAIN_CAPACITY, true);
-    uint64_t resident = 0, protected = 0;
+    struct coverage_count c = {ranges, protected_pages(ranges, MIRROR_DOMAIN_CAPACITY, true), 0, 0, 0};
     struct _mirror_maps maps;
     struct _mirror_mapping map;
     if (!_mirror_maps_open(&maps))
         return;
-    while (_mirror_maps_next(&maps, &map))
+    while (_mirror_maps_next(&maps, &map)) /* in address order: c.next only moves forward */
         if (_mirror_is_writable_memory(&map) && !(map.start == coverage_stack.start && map.end == coverage_stack.end))
-            count_resident(map.start, map.end, ranges, count, &resident, &protected);
+            _mirror_each_resident_page(map.start, map.end, count_coverage, &c);
     _mirror_maps_close(&maps);
     _mirror_stat_add(MIRROR_STAT_coverage_samples, 1);
-    _mirror_stat_add(MIRROR_STAT_coverage_resident_pages, resident);
-    _mirror_stat_add(MIRROR_STAT_coverage_protected_pages, protected);
+    _mirror_stat_add(MIRROR_STAT_coverage_resident_pages, c.resident);
+    _mirror_stat_add(MIRROR_STAT_coverage_protected_pages, c.protected);
 }
 
 static void *coverage_sampler(void *unused)
