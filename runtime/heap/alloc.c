@@ -2,11 +2,8 @@
  *
  * Small requests (up to SMALL_MAX) are served from per-thread caches of free objects, one singly
  * linked list per size class, refilled from and flushed to a central list per class under that class's
- * lock; a central list that runs dry carves a new span (a run of pages) into objects. The central list
- * is doubly linked and each span counts its objects on it: a span whose objects are all back goes
- * back to the page allocator, so memory freed in one size class serves the others (a program that
- * frees its 1 KiB buffers and then allocates 4 KiB ones reuses the pages). Large requests get a page
- * run of their own. Pointers that do not belong to the arena were allocated by libc
+ * lock; a central list that runs dry carves a new span (a run of pages) into objects. Large requests
+ * get a page run of their own. Pointers that do not belong to the arena were allocated by libc
  * (getline, asprintf, libc's strdup, ...) and are handed back to libc: instrumented code can free
  * what libc allocated, and realloc moves such a block into the mirrored heap.
  *
@@ -26,14 +23,9 @@
 #define BATCH_BYTES 8192UL
 #define MAX_BATCH 64
 
-/* A free object on a central list. In a thread cache only `next` is used. */
-struct free_obj {
-    struct free_obj *next, *prev;
-};
-
 struct size_class {
     heap_lock lock;
-    struct free_obj *free; /* central free objects */
+    void *free;     /* central free objects, linked through their first word */
     char *carve;    /* the uncut rest of the newest span */
     char *carve_end;
 };
@@ -72,77 +64,6 @@ static inline size_t class_size(unsigned c)
     return (1UL << k) + (size_t)(sub + 1) * (1UL << (k - 3));
 }
 
-/* Spans: at least 16 pages and room for 8 objects. */
-static inline size_t span_pages(unsigned c)
-{
-    size_t pages = (class_size(c) * 8 + HEAP_PAGE - 1) / HEAP_PAGE;
-    return pages < 16 ? 16 : pages;
-}
-
-static inline size_t span_capacity(unsigned c)
-{
-    return span_pages(c) * HEAP_PAGE / class_size(c);
-}
-
-/* The page index of the first page of the span holding small object p. */
-static inline size_t span_of(const void *p)
-{
-    size_t page = _mirror_heap_page_index(p);
-    return page - PM_SPAN_OFFSET(_mirror_heap_arena.page_map[page]);
-}
-
-/* ---- central lists (called with the class lock held) -------------------------------------------- */
-
-static void central_unlink(struct size_class *sc, struct free_obj *o)
-{
-    if (o->prev)
-        o->prev->next = o->next;
-    else
-        sc->free = o->next;
-    if (o->next)
-        o->next->prev = o->prev;
-}
-
-/* Every object of the span is on the central list: unlink them all and give the pages back. */
-static void release_span(struct size_class *sc, unsigned c, size_t span)
-{
-    char *run = (char *)(_mirror_heap_arena.base + span * HEAP_PAGE);
-    size_t size = class_size(c), capacity = span_capacity(c);
-    for (size_t i = 0; i < capacity; i++)
-        central_unlink(sc, (struct free_obj *)(run + i * size));
-    _mirror_heap_arena.span_free[span] = 0;
-    _mirror_heap_arena.page_map[span] = PM_LARGE | (uint32_t)span_pages(c);
-    _mirror_heap_pages_free(run);
-}
-
-static void central_push(struct size_class *sc, unsigned c, struct free_obj *o)
-{
-    o->prev = NULL;
-    o->next = sc->free;
-    if (sc->free)
-        sc->free->prev = o;
-    sc->free = o;
-    /* All objects back means all were carved: the span is not the one being carved. */
-    size_t span = span_of(o);
-    if (++_mirror_heap_arena.span_free[span] == span_capacity(c))
-        release_span(sc, c, span);
-}
-
-/* Take up to `want` objects off the front of the central list, linked through `next`. */
-static struct free_obj *central_take(struct size_class *sc, unsigned want, unsigned *got)
-{
-    struct free_obj *head = sc->free, *last = head;
-    _mirror_heap_arena.span_free[span_of(last)]--;
-    for (*got = 1; *got < want && last->next; (*got)++) {
-        last = last->next;
-        _mirror_heap_arena.span_free[span_of(last)]--;
-    }
-    sc->free = last->next;
-    if (sc->free)
-        sc->free->prev = NULL;
-    last->next = NULL;
-    return head;
-}
 
 /* ---- thread caches ------------------------------------------------------------------------------ */
 
@@ -151,12 +72,15 @@ static void flush(unsigned c, uint32_t keep)
     struct thread_cache *tc = &cache;
     if (tc->count[c] <= keep)
         return;
-    /* Detach everything past the first `keep` objects and put it on the central list. */
+    /* Detach everything past the first `keep` objects and splice it onto the central list. */
     void *first = tc->head[c], *last = NULL;
     for (uint32_t i = 0; i < keep; i++) {
         last = first;
         first = *(void **)first;
     }
+    void *tail = first;
+    while (*(void **)tail)
+        tail = *(void **)tail;
     if (last)
         *(void **)last = NULL;
     else
@@ -164,11 +88,8 @@ static void flush(unsigned c, uint32_t keep)
     tc->count[c] = keep;
     struct size_class *sc = &classes[c];
     _mirror_heap_lock(&sc->lock);
-    while (first) {
-        void *next = *(void **)first;
-        central_push(sc, c, first);
-        first = next;
-    }
+    *(void **)tail = sc->free;
+    sc->free = first;
     _mirror_heap_unlock(&sc->lock);
 }
 
@@ -231,17 +152,19 @@ static void register_thread(void)
 /* A new span for class c: a run of pages cut lazily by `carve`. Called with the class lock held. */
 static bool new_span(struct size_class *sc, unsigned c)
 {
-    size_t pages = span_pages(c);
+    size_t size = class_size(c);
+    size_t pages = (size * 8 + HEAP_PAGE - 1) / HEAP_PAGE;
+    if (pages < 16)
+        pages = 16;
     bool fresh;
     char *run = _mirror_heap_pages_alloc(pages, &fresh);
     if (!run)
         return false;
     size_t first = _mirror_heap_page_index(run);
     for (size_t i = 0; i < pages; i++)
-        _mirror_heap_arena.page_map[first + i] = PM_SMALL | (uint32_t)(i << 8) | c;
-    _mirror_heap_arena.span_free[first] = 0;
+        _mirror_heap_arena.page_map[first + i] = PM_SMALL | c;
     sc->carve = run;
-    sc->carve_end = run + span_capacity(c) * class_size(c);
+    sc->carve_end = run + (pages * HEAP_PAGE / size) * size;
     return true;
 }
 
@@ -260,7 +183,12 @@ static void *refill(unsigned c)
     char *bump = NULL, *bump_end = NULL;
     _mirror_heap_lock(&sc->lock);
     if (sc->free) {
-        head = central_take(sc, want, &got);
+        head = sc->free;
+        void *last = head;
+        for (got = 1; got < want && *(void **)last; got++)
+            last = *(void **)last;
+        sc->free = *(void **)last;
+        *(void **)last = NULL;
     } else if (sc->carve != sc->carve_end || new_span(sc, c)) {
         size_t room = (size_t)(sc->carve_end - sc->carve) / size;
         bump = sc->carve;
@@ -357,7 +285,7 @@ size_t __mirror_malloc_usable_size(void *p)
         return malloc_usable_size(p);
     uint32_t entry = _mirror_heap_arena.page_map[_mirror_heap_page_index(p)];
     if ((entry & PM_KIND_MASK) == PM_SMALL)
-        return class_size(PM_CLASS(entry));
+        return class_size(PM_PAYLOAD(entry));
     return PM_PAYLOAD(entry) * HEAP_PAGE;
 }
 
@@ -371,7 +299,7 @@ void __mirror_free(void *p)
     }
     uint32_t entry = _mirror_heap_arena.page_map[_mirror_heap_page_index(p)];
     if ((entry & PM_KIND_MASK) == PM_SMALL)
-        small_free(p, PM_CLASS(entry));
+        small_free(p, PM_PAYLOAD(entry));
     else
         _mirror_heap_pages_free(p);
 }

@@ -33,19 +33,15 @@
 
 /* Page map entry: kind in the top bits, payload below. */
 #define PM_KIND_MASK 0xC0000000u
-#define PM_SMALL 0x40000000u /* payload: size class of the span this page belongs to (bits 0-7) and the
-                              * page's offset in the span (bits 8-15) */
+#define PM_SMALL 0x40000000u /* payload: size class of the span this page belongs to */
 #define PM_LARGE 0x80000000u /* first page of a large allocation; payload: its page count */
 #define PM_FREE 0xC0000000u  /* first page of a free run; payload: its page count */
 #define PM_PAYLOAD(e) ((e) & ~PM_KIND_MASK)
-#define PM_CLASS(e) ((e) & 0xffu)
-#define PM_SPAN_OFFSET(e) (((e) >> 8) & 0xffu)
 
 struct heap_arena {
     uintptr_t base;     /* 0 until the first allocation */
     uintptr_t bump;     /* pages below bump have been handed out at least once */
     uint32_t *page_map; /* ARENA_PAGES entries */
-    uint16_t *span_free; /* by a span's first page: how many of its objects are on the central list */
     int domain_handle;  /* the arena's entry in the protected domain */
 };
 

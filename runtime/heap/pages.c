@@ -4,9 +4,9 @@
  * first-fit list above), else from the never-used top of the arena (the bump pointer), whose pages
  * are still zero in native and mirror alike. A freed run of at least RELEASE_BYTES goes back to the
  * kernel with MADV_DONTNEED — in native memory and in its mirror, so both read as zero and the mirror
- * stays exact. Runs are not coalesced: runs are reused by size (spans given back by alloc.c are
- * reused by spans of any class of the same span size), which keeps this file small at the cost of
- * fragmentation in long-running programs with very varied large sizes.
+ * stays exact. Runs are not coalesced: spans keep their class forever and large runs are reused by
+ * size, which keeps this file small at the cost of fragmentation in long-running programs with very
+ * varied large sizes.
  */
 #include <errno.h>
 #include <sched.h>
@@ -59,8 +59,7 @@ static bool create_arena(void)
 {
     void *base = reserve(ARENA_BYTES);
     void *map = reserve(ARENA_PAGES * sizeof(uint32_t));
-    void *span_free = reserve(ARENA_PAGES * sizeof(uint16_t));
-    if (!base || !map || !span_free) {
+    if (!base || !map) {
         _mirror_report("mirrored heap: cannot reserve %lu GiB of address space for the arena (%s); "
                        "check `ulimit -v`", ARENA_BYTES >> 30, base ? "page map" : "arena");
         return false;
@@ -69,13 +68,9 @@ static bool create_arena(void)
      * bytes at these addresses. */
     madvise((void *)_mirror_of(base), ARENA_BYTES, MADV_DONTNEED);
     madvise((void *)_mirror_of(map), ARENA_PAGES * sizeof(uint32_t), MADV_DONTNEED);
-    madvise((void *)_mirror_of(span_free), ARENA_PAGES * sizeof(uint16_t), MADV_DONTNEED);
     _mirror_domain_add((uintptr_t)map, (uintptr_t)map + ARENA_PAGES * sizeof(uint32_t), MIRROR_REGION_HEAP_META,
                        "heap page map");
-    _mirror_domain_add((uintptr_t)span_free, (uintptr_t)span_free + ARENA_PAGES * sizeof(uint16_t),
-                       MIRROR_REGION_HEAP_META, "heap span counts");
     _mirror_heap_arena.page_map = map;
-    _mirror_heap_arena.span_free = span_free;
     _mirror_heap_arena.bump = (uintptr_t)base;
     pages.domain_end = (uintptr_t)base + DOMAIN_STEP;
     _mirror_heap_arena.domain_handle =
