@@ -74,6 +74,7 @@ class Project:
     binaries: list[str]                               # for code size, relative to the tree
     workloads: list[Workload] = field(default_factory=list)
     quick: bool = True
+    real: bool = True  # a real project: in the default set and the targets (the service example is not)
     local: Path | None = None  # bundled with mirrorpass instead of a Debian source package
     variants: tuple[str, ...] = DEFAULT_VARIANTS  # annotated needs MIRROR_PROTECT annotations in the sources
 
@@ -174,7 +175,7 @@ PROJECTS = [
     Project("service", "", _service_build, ["service"], [
         Workload("service", "requests", "2,000,000 requests: 128 KiB ledger (critical) amid 16 MiB of working memory",
                  lambda tree, scratch: Run(["./service", "2000000"])),
-    ], local=EXAMPLES / "service", variants=VARIANTS),
+    ], real=False, local=EXAMPLES / "service", variants=VARIANTS),
     Project("sqlite", "sqlite3", _sqlite_build, ["speedtest1"], [
         Workload("sqlite", "speedtest1", "speedtest1 --memdb --size 30",
                  lambda tree, scratch: Run(["./speedtest1", "--memdb", "--size", "30"]), quick=False),
@@ -209,7 +210,10 @@ def check_supported(projects: list[Project], variants: list[str]) -> None:
 
 
 def select(names: list[str] | None, quick: bool) -> list[Project]:
-    projects = [p for p in PROJECTS if (names and p.name in names) or (not names and (p.quick or not quick))]
+    if names:
+        projects = [p for p in PROJECTS if p.name in names]
+    else:
+        projects = [p for p in PROJECTS if p.quick] if quick else [p for p in PROJECTS if p.real]
     unknown = set(names or ()) - {p.name for p in PROJECTS}
     if unknown:
         raise BenchError(f"unknown project(s) {', '.join(sorted(unknown))}; "

@@ -234,8 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "workloads interleaved; write a JSON result")
     bench.add_argument("--quick", action="store_true", help="the service example, Lua and zlib, 2 repetitions (for CI)")
     bench.add_argument("--reps", type=int, default=0, help="repetitions of each workload (default 5; 2 with --quick)")
-    bench.add_argument("--projects", help="comma-separated: service,sqlite,lua,zlib,redis (default: all; --quick: "
-                       "service,lua,zlib)")
+    bench.add_argument("--projects", help="comma-separated: service,sqlite,lua,zlib,redis (default: the real projects "
+                       "sqlite,lua,zlib,redis; --quick: service,lua,zlib)")
     bench.add_argument("--variants", help="comma-separated: native,segment,offset,asan,annotated (default: all but "
                        "annotated, which only the service example supports)")
     bench.add_argument("-o", "--output", default="mirrorpass-bench.json", help="result file (default %(default)s)")

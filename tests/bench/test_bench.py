@@ -81,6 +81,16 @@ def test_report_of_something_else_is_a_clear_error(tmp_path):
     assert missing.returncode != 0 and "cannot read" in missing.stderr and "Traceback" not in missing.stderr
 
 
+def test_default_projects_are_the_real_ones():
+    # The service example (a demonstration of selective protection, 1.7x in the default mode) once
+    # counted in the full run's geomean and worst workload, against targets set for real projects.
+    from mirrorpass.bench.projects import select
+
+    assert [p.name for p in select(None, quick=False)] == ["sqlite", "lua", "zlib", "redis"]
+    assert [p.name for p in select(None, quick=True)] == ["service", "lua", "zlib"]
+    assert [p.name for p in select(["service", "zlib"], quick=False)] == ["service", "zlib"]
+
+
 def test_bench_rejects_unknown_projects_and_variants():
     for args, message in ((["--projects", "nginx"], "unknown project"), (["--variants", "native,tsan"], "unknown variant"),
                           (["--variants", "segment"], "baseline")):
