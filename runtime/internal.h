@@ -248,6 +248,11 @@ void _mirror_exit_init(void);
  * definition left their extern_weak reference NULL, and zlib's libz.so crashed in its first memcpy). */
 extern uint64_t __mirror_repairs __attribute__((visibility("default")));
 
+/* copy.c: memcpy and memmove of instrumented code whose size is not a small constant, with their
+ * mirror copy (the pass calls them; instrumented shared libraries too). */
+__attribute__((visibility("default"))) void __mirror_copy(void *dst, const void *src, size_t n);
+__attribute__((visibility("default"))) void __mirror_move(void *dst, const void *src, size_t n);
+
 /* Sync the pthread and semaphore objects that threads are blocked in right now (wrap_sync.c): the
  * audit calls it first. */
 void _mirror_sync_blocked(void);

@@ -12,22 +12,25 @@ faults exactly where the uninstrumented program would). What is mirrored and how
   by racing threads leaves the mirror stale (seen with a contended CAS loop), and even a commuting
   add is applied twice when its mirror page was lost and is rebuilt from native -- which already
   holds the add -- by the replay's own fault (seen under injection). A copy is idempotent.
-- memset: the same memset on the mirror; one that is not a small constant size is guarded like a large
-  copy (below) and sets the native bytes again when a page was rebuilt meanwhile. memcpy (and .inline): the same copy to the mirror, from the
-  native source, which the copy did not change (source and destination are equal or disjoint). Had
-  it read the native destination instead, a destination page lost between the two copies would be
-  rebuilt from the mirror without the new bytes, and the mirror copy would then make native and
-  mirror agree on the stale ones. A destination page lost while the native copy runs, and written
-  again by it (glibc stores a large copy's head and tail last), is rebuilt from the mirror without
-  the bytes written before the loss: so a copy that is not a small constant size reads the
-  runtime's repair counter (__mirror_repairs) before the native copy and after the mirror copy, and
-  when it changed copies the mirror (right by then) back over the native destination: a branch to a
-  block of its own, which splits the copy's block (phis of its successors are renamed to the new
-  block). A zero-length memcpy instead of the branch cost a third call per copy: SQLite made 6.5
-  million of them. memmove: the same guard, but the mirror move runs first, from the source's
-  mirror when the ranges overlap (a select on the overlap test; the native move would overwrite its
-  source) and from the native source otherwise (which may be memory without a mirror). A memmove of
-  a small constant size (a few moves) copies the native destination to the mirror afterwards.
+- memset: the same memset on the mirror; one that is not a small constant size is guarded like a
+  copy (below) and sets the native bytes again when a page was rebuilt meanwhile.
+- memcpy/memmove of a small constant size (a few moves): the same copy to the mirror, from the native
+  source (memcpy: unchanged by the copy, equal to or disjoint from the destination) or from the
+  native destination (memmove: its source may be overwritten). Had a memcpy read the native
+  destination instead, a destination page lost between the two copies would be rebuilt from the
+  mirror without the new bytes, and the mirror copy would then make native and mirror agree on the
+  stale ones.
+- memcpy/memmove of any other size: one call to the runtime, __mirror_copy or __mirror_move
+  (runtime/copy.c), in place of the native copy: it makes the native copy and then the mirror copy
+  (most such copies are short, and a second library call per copy cost more than its bytes). A
+  destination page lost while the native copy runs, and written again by it (glibc stores a large
+  copy's head and tail last), is rebuilt from the mirror without the bytes written before the loss:
+  so the runtime's repair counter (__mirror_repairs) is read before the call and after it, and when
+  it changed the mirror (right by then) is copied back over the native destination, in a block of
+  its own that splits the copy's block (phis of its successors are renamed to the new block). A
+  zero-length memcpy instead of the branch cost a third call per copy: SQLite made 6.5 million of
+  them. memcpy.inline must not become a call: its mirror copy is a second memcpy.inline, guarded
+  the same way.
 - masked store, compress store, scatter, x86 maskstore: the same call on the mirror address(es).
 - va_start/va_copy of a va_list that escapes: the 24-byte va_list is copied to the mirror.
 - setjmp/sigsetjmp: libc fills the jmp_buf and the call returns twice (no wrapper possible): the
@@ -108,6 +111,7 @@ JMP_BUF_BYTES = 200  # glibc x86-64: struct __jmp_buf_tag (registers, mask flag,
 MEMCPY_DECL = "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1 immarg)"
 MEMSET_DECL = "declare void @llvm.memset.p0.i64(ptr, i8, i64, i1 immarg)"
 SYNC_ATOMIC = "__mirror_sync_atomic"  # runtime/atomic_sync.c
+COPY, MOVE = "__mirror_copy", "__mirror_move"  # runtime/copy.c: a copy and its mirror copy in one call
 REPAIRS = "__mirror_repairs"  # runtime/signal.c: native pages rebuilt so far
 # memcpy of at most this many bytes (a constant) is lowered to a few moves: a page lost in the middle
 # of those is not worth a guard (see the module docstring).
@@ -147,6 +151,7 @@ def instrument_module(text: str, options: PassOptions) -> tuple[str, ModuleRepor
     names = [f.name.removeprefix("@").strip('"') for f in module.functions]
     chosen = select(text, names, options.mode, options.source, options.ignorelist)
     needs_memcpy = needs_sync_atomic = needs_repairs = needs_memset = False
+    helpers: set[str] = set()
     for function, name in zip(module.functions, names):
         if chosen[name] != MIRRORED:
             report.functions.append(FunctionReport(name, selection=chosen[name]))
@@ -158,7 +163,10 @@ def instrument_module(text: str, options: PassOptions) -> tuple[str, ModuleRepor
         needs_sync_atomic |= rewriter.used_sync_atomic
         needs_repairs |= rewriter.used_repairs
         needs_memset |= rewriter.used_memset
+        helpers |= rewriter.used_helpers
     tail: list[str] = []
+    tail += [f"declare extern_weak void @{helper}(ptr, ptr, i64)" for helper in sorted(helpers)
+             if f"@{helper}" not in declarations]
     if needs_memcpy and "@llvm.memcpy.p0.p0.i64" not in declarations:
         tail.append(MEMCPY_DECL)
     if needs_sync_atomic and f"@{SYNC_ATOMIC}" not in declarations:
@@ -230,7 +238,9 @@ class _FunctionRewriter:
         self.used_repairs = False
         self.used_memset = False
         self._warned_asm = False
+        self.used_helpers: set[str] = set()  # COPY, MOVE
         self._before: list[str] = []  # lines _mirror wants in front of the instruction
+        self._replacement = ""  # what _mirror puts in the instruction's place (a copy's runtime call)
         self._repairs_before = ""  # the value holding __mirror_repairs read before a guarded copy
         self.block = _entry_block_name(function.header)  # the block being rewritten
         self.moved: dict[str, str] = {}  # block -> the block its terminator now ends (after a split)
@@ -246,6 +256,7 @@ class _FunctionRewriter:
                 continue
             inst = make_instruction(item)
             self._before = []
+            self._replacement = ""
             try:
                 extra = self._mirror(inst)
             except ParseError as exc:
@@ -253,7 +264,7 @@ class _FunctionRewriter:
             dbg = _DBG_RE.search(item)
             suffix = f", !dbg {dbg.group(1)}" if dbg else ""
             items.extend(f"  {line}{suffix}" for line in self._before)
-            items.append(item)
+            items.append(f"  {self._replacement}{suffix}" if self._replacement else item)
             items.extend(line if _LABEL_RE.match(line) else f"  {line}{suffix}" for line in extra)
         self.function.items = _rename_phi_blocks(items, self.moved) if self.moved else items
 
@@ -386,18 +397,15 @@ class _FunctionRewriter:
             args = [_with_value(dest, mirror), mirror_source] + [a.text() for a in call.args[2:]]
             return lines + [f"call void {call.callee}({', '.join(args)})"]
         self._before.append(self._read_repairs())
-        size64 = self._size64(size, lines)
-        if move:
-            # The mirror move goes first, while the native source is still as it was: a lost mirror
-            # page of the source is rebuilt from it, and the overlap test picks the right source.
-            mirror_source = f"ptr {self._memmove_source(dest.value, source.value, size64, lines)}"
+        size64 = self._size64(size, self._before)
+        if intrinsic.startswith("llvm.memcpy.inline."):
+            # Must not become a call: the same inlined copy to the mirror, from the native source.
+            args = [_with_value(dest, mirror), source.text()] + [a.text() for a in call.args[2:]]
+            lines.append(f"call void {call.callee}({', '.join(args)})")
         else:
-            mirror_source = source.text()  # unchanged by the copy: equal to or disjoint from dest
-        args = [_with_value(dest, mirror), mirror_source] + [a.text() for a in call.args[2:]]
-        lines.append(f"call void {call.callee}({', '.join(args)})")
-        if move:
-            self._before += lines
-            lines = []
+            helper = MOVE if move else COPY
+            self.used_helpers.add(helper)
+            self._replacement = f"call void @{helper}(ptr {dest.value}, ptr {source.value}, i64 {size64})"
         return lines + self._recopy_if_repaired(dest.value, mirror, size64)
 
     def _read_repairs(self) -> str:
@@ -411,27 +419,6 @@ class _FunctionRewriter:
         wide = self.names.fresh()
         lines.append(f"{wide} = zext {size.type} {size.value} to i64")
         return wide
-
-    def _memmove_source(self, dest: str, source: str, size64: str, lines: list[str]) -> str:
-        """Where the mirror memmove reads: the source's mirror when the ranges overlap (a move within
-        one object, whose mirror is the mirror move's input), else the native source (which may be
-        memory without a mirror, a private stack buffer)."""
-        d, s, ahead, behind, o1, o2, overlap = (self.names.fresh() for _ in range(7))
-        lines += [
-            f"{d} = ptrtoint ptr {dest} to i64",
-            f"{s} = ptrtoint ptr {source} to i64",
-            f"{ahead} = sub i64 {d}, {s}",
-            f"{behind} = sub i64 {s}, {d}",
-            f"{o1} = icmp ult i64 {ahead}, {size64}",
-            f"{o2} = icmp ult i64 {behind}, {size64}",
-            f"{overlap} = or i1 {o1}, {o2}",
-        ]
-        mirror_lines, mirror_source = flat_mirror("ptr", source, self.names)
-        chosen = self.names.fresh()
-        lines += mirror_lines + [
-            f"{chosen} = select i1 {overlap}, ptr {mirror_source}, ptr {source}",
-        ]
-        return chosen
 
     def _if_repaired(self, line: str) -> list[str]:
         """Lines that run `line` when a native page was rebuilt since _read_repairs: a branch to a block
