@@ -18,3 +18,4 @@ def test_sizes_alignment_and_realloc(mirror_build, tmp_path):
     worst = float(re.search(r"worst waste above 256 bytes: ([0-9.]+)%", result.stdout).group(1))
     assert 10.0 < worst <= 12.5, result.stdout
     assert json.loads(stats.read_text())["audit_divergent_bytes"] == 0
+
