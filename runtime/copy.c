@@ -5,10 +5,12 @@
  * million are 64 bytes or less), and two library calls per copy, one for each copy, cost more than the
  * bytes. Up to 64 bytes, the source is read into registers once and stored to the destination, then to
  * its mirror: overlapping ranges need no care, and each native store comes before its mirror store,
- * as everywhere else. Longer copies call libc for both: memcpy's mirror copy reads the native source
- * (unchanged by the copy); memmove's mirror move runs first, from the source's mirror when the ranges
- * overlap (the native move overwrites its own source) and from the native source otherwise (which may
- * have no mirror: a private stack buffer). The pass keeps the repair-counter guard around the call.
+ * as everywhere else. Longer copies: the native copy first, then the mirror copy from the native
+ * source (unchanged by a copy between disjoint ranges); a memmove between overlapping ranges goes
+ * through a stack buffer, a chunk at a time in the safe direction, each chunk stored to native and then
+ * to the mirror. The mirror is never read: the source's mirror may hold nothing (memory written by the
+ * kernel or uninstrumented code), and a mirror page lost meanwhile is rebuilt from native, which must
+ * already hold what the mirror is about to get. The pass keeps the repair-counter guard around the call.
  */
 #include <stdint.h>
 #include <string.h>
@@ -74,14 +76,37 @@ void __mirror_copy(void *dst, const void *src, size_t n)
     memcpy(_mirror_of(dst), src, n);
 }
 
+#define MOVE_CHUNK 4096
+
+/* One chunk of an overlapping move: read it whole, then store it to native, then to the mirror. */
+static void move_chunk(unsigned char *dst, const unsigned char *src, size_t n)
+{
+    unsigned char chunk[MOVE_CHUNK];
+    memcpy(chunk, src, n);
+    memcpy(dst, chunk, n);
+    memcpy(_mirror_of(dst), chunk, n);
+}
+
 void __mirror_move(void *dst, const void *src, size_t n)
 {
     if (n <= 64) {
         copy_small(dst, src, n);
         return;
     }
-    uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
-    bool overlap = d - s < n || s - d < n;
-    memmove(_mirror_of(dst), overlap ? _mirror_of(src) : src, n);
-    memmove(dst, src, n);
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    uintptr_t ahead = (uintptr_t)d - (uintptr_t)s, behind = (uintptr_t)s - (uintptr_t)d;
+    if (ahead >= n && behind >= n) { /* disjoint */
+        memcpy(d, s, n);
+        memcpy(_mirror_of(d), s, n);
+    } else if (d < s) { /* forward: a chunk overwrites only source bytes already read */
+        for (size_t done = 0; done < n; done += MOVE_CHUNK)
+            move_chunk(d + done, s + done, n - done < MOVE_CHUNK ? n - done : MOVE_CHUNK);
+    } else { /* backward */
+        for (size_t left = n; left > 0;) {
+            size_t len = left < MOVE_CHUNK ? left : MOVE_CHUNK;
+            left -= len;
+            move_chunk(d + left, s + left, len);
+        }
+    }
 }

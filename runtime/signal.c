@@ -19,6 +19,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/membarrier.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -44,9 +45,10 @@ static struct {
     bool installed;
     pthread_key_t alt_stack_key; /* other threads' alternate stacks, unmapped at thread exit */
     bool alt_stack_key_ready;
+    bool membarrier; /* registered for MEMBARRIER_CMD_PRIVATE_EXPEDITED */
 } signals MIRROR_RT_STATE;
 
-/* Native pages rebuilt so far. Instrumented code reads it around a large memcpy and copies again when
+/* Native page rebuilds begun so far. Instrumented code reads it around a large memcpy and copies again when
  * it changed: a page lost while the native copy ran comes back from the mirror without the bytes the
  * copy wrote before the loss (mirrorpass/instrument/mirror_pass.py). Exported; not protected. */
 __attribute__((visibility("default"))) uint64_t __mirror_repairs MIRROR_RT_STATE;
@@ -138,10 +140,14 @@ static enum outcome repair_native(uintptr_t page, size_t size)
 {
     if (protected_bytes(page, size) != size)
         return NOT_PROTECTED;
-    enum outcome result = rebuild(page, size, _mirror_of((void *)page), lost_protection(page));
-    if (result == REPAIRED)
-        __atomic_add_fetch(&__mirror_repairs, 1, __ATOMIC_RELEASE);
-    return result;
+    /* Counted before the mirror is read, and every thread made to pass a full barrier in between: a
+     * thread copying into this page reads the counter after its mirror copy, and either sees it changed
+     * (and copies again) or its mirror stores are visible to the read below. Counted after the rebuild,
+     * or without the barrier (x86 lets a load pass earlier stores), a copy could miss both. */
+    __atomic_add_fetch(&__mirror_repairs, 1, __ATOMIC_SEQ_CST);
+    if (signals.membarrier)
+        _mirror_syscall6(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0, 0, 0, 0);
+    return rebuild(page, size, _mirror_of((void *)page), lost_protection(page));
 }
 
 static enum outcome repair_mirror(uintptr_t mirror_page, size_t size)
@@ -292,6 +298,8 @@ void _mirror_signal_init(void)
         prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY, 0, 0);
     if (!_mirror_flags.handle_sigbus)
         return;
+    signals.membarrier =
+        _mirror_syscall6(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0, 0, 0, 0) == 0;
     _mirror_signal_thread_init(); /* the main thread's stack lives as long as the process */
     signals.alt_stack_key_ready = pthread_key_create(&signals.alt_stack_key, release_alt_stack) == 0;
     struct sigaction sa;

@@ -29,7 +29,8 @@ faults exactly where the uninstrumented program would). What is mirrored and how
   it changed the mirror (right by then) is copied back over the native destination, in a block of
   its own that splits the copy's block (phis of its successors are renamed to the new block). A
   zero-length memcpy instead of the branch cost a third call per copy: SQLite made 6.5 million of
-  them. memcpy.inline must not become a call: its mirror copy is a second memcpy.inline, guarded
+  them. memcpy.inline must not become a call, and a source in another address space (__seg_fs) is
+  no flat pointer: their mirror copy is the same intrinsic again, from the native source, guarded
   the same way.
 - masked store, compress store, scatter, x86 maskstore: the same call on the mirror address(es).
 - va_start/va_copy of a va_list that escapes: the 24-byte va_list is copied to the mirror.
@@ -398,8 +399,10 @@ class _FunctionRewriter:
             return lines + [f"call void {call.callee}({', '.join(args)})"]
         self._before.append(self._read_repairs())
         size64 = self._size64(size, self._before)
-        if intrinsic.startswith("llvm.memcpy.inline."):
-            # Must not become a call: the same inlined copy to the mirror, from the native source.
+        if intrinsic.startswith("llvm.memcpy.inline.") or source.type != "ptr":
+            # memcpy.inline must not become a call; a source in another address space (__seg_fs,
+            # __seg_gs) is not a flat pointer the runtime could read: the same intrinsic again, to the
+            # mirror, from the native source.
             args = [_with_value(dest, mirror), source.text()] + [a.text() for a in call.args[2:]]
             lines.append(f"call void {call.callee}({', '.join(args)})")
         else:

@@ -763,3 +763,27 @@ def test_blocks_split_by_a_guard_are_renamed_in_the_phis_of_their_successors(mod
     assert all(end.startswith(".mirror.") for end in (entry_end, block5_end, block6_end))
     assert phi == f"%7 = phi i64 [ 1, %{entry_end} ], [ 2, %{block5_end} ], [ %7, %{block6_end} ]"
     assert f"%9 = phi i64 [ %7, %{block6_end} ]" in body
+
+
+SEGMENT_SOURCE_COPIES = HEADER + """
+define void @f(ptr %0, ptr addrspace(257) %1, i64 %2) {
+  call void @llvm.memcpy.p0.p257.i64(ptr %0, ptr addrspace(257) %1, i64 %2, i1 false)
+  call void @llvm.memmove.p0.p257.i64(ptr %0, ptr addrspace(257) %1, i64 4096, i1 false)
+  ret void
+}
+
+declare void @llvm.memcpy.p0.p257.i64(ptr, ptr addrspace(257), i64, i1 immarg)
+declare void @llvm.memmove.p0.p257.i64(ptr, ptr addrspace(257), i64, i1 immarg)
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_copies_from_another_address_space_keep_the_intrinsic(mode):
+    """A copy from a __seg_fs pointer cannot go to __mirror_copy, which takes flat pointers (it did,
+    and the module did not verify); the mirror copy is the same intrinsic from the native source."""
+    out, report = instrument(SEGMENT_SOURCE_COPIES, mode)
+    body = function_body(out, "f")
+    assert "__mirror_copy" not in out and "__mirror_move" not in out
+    assert "call void @llvm.memcpy.p0.p257.i64(ptr %0, ptr addrspace(257) %1, i64 %2, i1 false)" in body
+    assert any(line.startswith("call void @llvm.memcpy.p0.p257.i64(ptr %.mirror.") for line in body), body
+    assert fn_report(report, "f")["mirrored_by_kind"] == {"memcpy": 2}

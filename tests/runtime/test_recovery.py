@@ -346,3 +346,11 @@ def test_page_lost_while_a_thread_waits_comes_back_with_the_mutex_released(mirro
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("page=") and result.stdout.endswith("woke\n"), result.stdout
     assert len(restored_pages(result.stderr + "\n")) <= 1
+
+
+def test_mirror_page_lost_inside_a_memmove_keeps_the_moved_bytes(mirror_build):
+    """memmove's mirror move used to run before the native one: a mirror page lost and rebuilt (from
+    native) in between kept the old bytes, and no recopy followed (runtime/copy.c)."""
+    result = run(mirror_build(program("move_mirror_lost")))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "native ok=1 mirror_diff=0 faults=1\n"
