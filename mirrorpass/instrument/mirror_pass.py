@@ -113,7 +113,7 @@ MEMCPY_DECL = "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1 immarg)"
 MEMSET_DECL = "declare void @llvm.memset.p0.i64(ptr, i8, i64, i1 immarg)"
 SYNC_ATOMIC = "__mirror_sync_atomic"  # runtime/atomic_sync.c
 COPY, MOVE = "__mirror_copy", "__mirror_move"  # runtime/copy.c: a copy and its mirror copy in one call
-REPAIRS = "__mirror_repairs"  # runtime/signal.c: native pages rebuilt so far
+REPAIRS = "__mirror_repairs"  # runtime/signal.c: native page rebuilds begun so far
 # memcpy of at most this many bytes (a constant) is lowered to a few moves: a page lost in the middle
 # of those is not worth a guard (see the module docstring).
 GUARDED_MEMCPY_MIN = 257
