@@ -23,11 +23,17 @@ version if there is one, so test results do not shift when Debian publishes a ne
 A miss needs network and, the first time, root: it adds ``deb-src`` entries for bookworm,
 bookworm-updates and bookworm-security (``/etc/apt/sources.list.d/mirrorpass-src.sources``, same URIs,
 components and Signed-By as the machine's ``deb`` entries), runs ``apt-get update`` only when a Sources
-index is missing (or when ``apt-get source`` fails on a stale index), then ``apt-get source
---download-only`` in a temporary directory. Trees are meant to be read: copy one before building in it
-(or build out of tree), the cache is shared.
+index is missing, then ``apt-get source --download-only PKG=VERSION`` in a temporary directory for the
+versions ``apt-cache showsrc PKG`` lists, newest first, until one downloads and its upstream tarball
+matches the checksum in its ``.dsc``. An index can list a version whose files are gone (a security pool
+lagging its index, a pruned snapshot: zlib's ``1:1.2.13.dfsg-1+deb12u1`` answered 404 while
+``1:1.2.13.dfsg-1`` downloaded), so a failed version is not the end; when every version fails, the
+indexes are refreshed once (as root) and the versions tried again. The entry's metadata records the
+version used and every version that failed, with why. Trees are meant to be read: copy one before
+building in it (or build out of tree), the cache is shared.
 
-Failures raise :class:`SourceFetchError` naming the package, the step and the tail of the command output.
+Failures raise :class:`SourceFetchError` naming the package, the step and the tail of the command output;
+when no version downloads, it names every version tried and why each failed.
 
 Run as a script for manual use: ``python -m mirrorpass.projects.debian_sources sqlite3 lua5.4 --sqlite-amalgamation``.
 """
@@ -52,6 +58,8 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from ..system import as_root, can_be_root
+
 __all__ = [
     "SourceFetchError",
     "cache_base",
@@ -59,6 +67,8 @@ __all__ = [
     "fetch",
     "sqlite_amalgamation",
     "ensure_deb_src",
+    "ensure_tclsh",
+    "source_versions",
 ]
 
 log = logging.getLogger("mirrorpass.debian_sources")
@@ -332,30 +342,32 @@ def _ensure_deb_src_locked(package: str, timer: _Timer, force_update: bool) -> b
         if SRC_ENTRY_FILE.exists():
             # Our file is there but apt does not see some suite (edited or stale): rewrite it whole.
             text = _src_entry_text(set(SUITES) - (configured - _suites_in(SRC_ENTRY_FILE)))
-        if not os.access(SRC_ENTRY_FILE.parent, os.W_OK):
+        if not can_be_root():
             raise SourceFetchError(
                 package,
                 "add deb-src entry",
-                f"no deb-src entry for {', '.join(sorted(missing))} and {SRC_ENTRY_FILE.parent} is not "
-                f"writable (run once as root, or add this as {SRC_ENTRY_FILE}):\n{text}",
+                f"no deb-src entry for {', '.join(sorted(missing))}, and adding one needs root (run once as "
+                f"root or with passwordless sudo, or add this as {SRC_ENTRY_FILE}):\n{text}",
             )
-        with timer.step("add deb-src entry"):
-            tmp = SRC_ENTRY_FILE.with_name(SRC_ENTRY_FILE.name + ".tmp")
-            tmp.write_text(text)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, SRC_ENTRY_FILE)
+        with timer.step("add deb-src entry"), tempfile.TemporaryDirectory() as scratch:
+            staged = Path(scratch) / SRC_ENTRY_FILE.name
+            staged.write_text(text)
+            # install(1) writes a new file and renames it into place: apt never reads half of it.
+            _run(as_root(["install", "-m", "0644", str(staged), str(SRC_ENTRY_FILE)]), package, "add deb-src entry")
             log.info("%s: wrote %s for %s", package, SRC_ENTRY_FILE, ", ".join(sorted(missing)))
         need_update = True
         targets = _source_index_targets(package)
     if not need_update:
         need_update = not targets or not all(_index_exists(fn) for _, fn in targets)
     if need_update:
-        if os.geteuid() != 0:
+        if not can_be_root():
             raise SourceFetchError(
-                package, "apt-get update", "the deb-src indexes are missing and updating them needs root"
+                package, "apt-get update",
+                "the deb-src indexes are missing and updating them needs root (or passwordless sudo): "
+                "run `apt-get update` as root once"
             )
         with timer.step("apt-get update"):
-            _run(["apt-get", "update", "-q"], package, "apt-get update")
+            _run(as_root(["apt-get", "update", "-q"]), package, "apt-get update")
     return need_update
 
 
@@ -402,25 +414,136 @@ def _parse_dsc(path: Path) -> dict[str, str]:
     return stanzas[0] if stanzas else {}
 
 
-def _apt_get_source(package: str, spec: str, workdir: Path, timer: _Timer, updated: bool) -> None:
-    cmd = ["apt-get", "source", "--download-only", "-q", spec]
-    with timer.step("apt-get source --download-only"):
-        proc = _run(cmd, package, "apt-get source --download-only", cwd=workdir, check=False)
-    if proc.returncode == 0:
-        return
-    if updated or os.geteuid() != 0:
+def _stanza_versions(text: str, package: str) -> list[str]:
+    """The distinct versions of source package `package` in `apt-cache showsrc` output, newest first.
+
+    showsrc prints one stanza per index that lists a version (the same version can stand in bookworm
+    and bookworm-security) and also the source packages of a binary package of that name: only
+    stanzas whose Package is `package` count."""
+    versions: list[str] = []
+    for stanza in _parse_deb822(text):
+        v = stanza.get("version", "")
+        if stanza.get("package") == package and v and v not in versions:
+            versions.append(v)
+    versions.sort(key=functools.cmp_to_key(_compare_debian_versions), reverse=True)
+    return versions
+
+
+def source_versions(package: str) -> list[str]:
+    """Every version of a source package that the machine's deb-src indexes list, newest first."""
+    proc = _run(["apt-cache", "showsrc", "--only-source", package], package, "apt-cache showsrc", check=False)
+    versions = _stanza_versions(proc.stdout, package)
+    if not versions:
         raise SourceFetchError(
-            package, "apt-get source --download-only", f"exit status {proc.returncode}", proc.stdout
-        )
-    # A stale index (a new revision was published, the old files are gone) or an unknown package:
-    # refresh once and retry; the second failure is reported as is.
-    log.info("%s: apt-get source failed, refreshing the indexes and retrying", package)
-    ensure_deb_src(package, timer, force_update=True)
-    for leftover in workdir.iterdir():
-        if leftover.is_file():
-            leftover.unlink()
-    with timer.step("apt-get source --download-only (retry)"):
-        _run(cmd, package, "apt-get source --download-only", cwd=workdir)
+            package, "apt-cache showsrc",
+            f"the deb-src indexes list no source package {package!r} (`apt-cache showsrc --only-source "
+            f"{package}` found none; a binary package's name will not do: `apt-cache showsrc {package}` "
+            "names its source package)", proc.stdout)
+    return versions
+
+
+class _VersionFailed(Exception):
+    """One version did not download or verify; the message says why (one line)."""
+
+
+def first_that_works(versions: Sequence[str], attempt) -> tuple[str | None, object, list[dict[str, str]]]:
+    """Call `attempt(version)` for each version in order until one does not raise _VersionFailed.
+
+    Returns (the version, what attempt returned, the failed tries before it as {"version", "error"});
+    (None, None, every try) when none works."""
+    failed: list[dict[str, str]] = []
+    for version in versions:
+        try:
+            return version, attempt(version), failed
+        except _VersionFailed as exc:
+            failed.append({"version": version, "error": str(exc)})
+    return None, None, failed
+
+
+def _apt_failure(output: str, returncode: int) -> str:
+    """The reason apt gave, in one line: its first `E:` line (for a 404, the URL and status)."""
+    errors = [ln[2:].strip() for ln in output.splitlines() if ln.startswith("E:")]
+    if not errors:
+        return f"apt-get source exited with status {returncode}"
+    first = re.sub(r"\s+\[IP: [^\]]*\]", "", errors[0])
+    return first + (f" (and {len(errors) - 1} more apt errors)" if len(errors) > 1 else "")
+
+
+def _dsc_sha256(dsc: dict[str, str]) -> dict[str, str]:
+    """file name -> sha256 from a .dsc's Checksums-Sha256 field."""
+    sums = {}
+    for line in dsc.get("checksums-sha256", "").splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            sums[parts[2]] = parts[0]
+    return sums
+
+
+def _download_version(package: str, version: str, dl: Path, timer: _Timer) -> tuple[dict[str, str], Path, bool]:
+    """Download one version into the empty directory dl and check it: (the .dsc's fields, the upstream
+    tarball, whether the package is native). Raises _VersionFailed with apt's reason."""
+    with timer.step(f"apt-get source --download-only {package}={version}"):
+        proc = _run(["apt-get", "source", "--download-only", "-q", f"{package}={version}"], package,
+                    "apt-get source --download-only", cwd=dl, check=False)
+    if proc.returncode != 0:
+        raise _VersionFailed(_apt_failure(proc.stdout, proc.returncode))
+    dscs = sorted(dl.glob("*.dsc"))
+    if len(dscs) != 1:
+        raise _VersionFailed(f"expected one .dsc, found {[p.name for p in dscs]}")
+    dsc = _parse_dsc(dscs[0])
+    deb_version = dsc.get("version", "")
+    if deb_version != version:
+        raise _VersionFailed(f"{dscs[0].name} is version {deb_version or '(none)'!r}")
+    source_name = dsc.get("source", package)
+    upver = upstream_version(deb_version)
+    names = [p.name for p in dl.iterdir()]
+    tar_re = re.compile(rf"^{re.escape(source_name)}_{re.escape(upver)}\.orig\.tar\.[a-z0-9]+$")
+    tarballs = [n for n in names if tar_re.match(n)]
+    native = False
+    if not tarballs:  # native package: <src>_<version>.tar.*
+        vnoep = re.sub(r"^\d+:", "", deb_version)
+        native_re = re.compile(rf"^{re.escape(source_name)}_{re.escape(vnoep)}\.tar\.[a-z0-9]+$")
+        tarballs = [n for n in names if native_re.match(n)]
+        native = bool(tarballs)
+    if len(tarballs) != 1:
+        raise _VersionFailed(f"expected one upstream tarball among {sorted(names)}")
+    tarball = dl / tarballs[0]
+    expected = _dsc_sha256(dsc).get(tarball.name)
+    if expected is None:
+        raise _VersionFailed(f"{dscs[0].name} has no SHA-256 for {tarball.name}")
+    if _sha256(tarball) != expected:
+        raise _VersionFailed(f"{tarball.name} does not match the SHA-256 in {dscs[0].name}")
+    return dsc, tarball, native
+
+
+def _download(package: str, version: str | None, dl: Path, timer: _Timer,
+              updated: bool) -> tuple[dict[str, str], Path, bool, list[dict[str, str]]]:
+    """The newest listed version (or the pinned one) that downloads and verifies, and the failed tries."""
+    def attempt(v: str) -> tuple[dict[str, str], Path, bool]:
+        if v not in listed:
+            raise _VersionFailed(f"not listed by the deb-src indexes (they list {', '.join(listed)})")
+        for leftover in dl.iterdir():
+            leftover.unlink() if leftover.is_file() else shutil.rmtree(leftover)
+        return _download_version(package, v, dl, timer)
+
+    failed: list[dict[str, str]] = []
+    while True:
+        listed = source_versions(package)
+        found, result, tries = first_that_works([version] if version else listed, attempt)
+        failed += [{**t, "error": t["error"] + (" (after apt-get update)" if failed else "")} for t in tries]
+        if found is not None:
+            dsc, tarball, native = result
+            return dsc, tarball, native, failed
+        if updated or not can_be_root():
+            break
+        # A stale index (a new revision was published, the old files are gone): refresh once, try again.
+        log.info("%s: no listed version downloaded; refreshing the indexes and trying again", package)
+        ensure_deb_src(package, timer, force_update=True)
+        updated = True
+    tried = "\n".join(f"  {f['version']}: {f['error']}" for f in failed)
+    what = f"version {version} of {package} does not download" if version else \
+        f"no version of {package} downloads; tried, newest first"
+    raise SourceFetchError(package, "apt-get source --download-only", f"{what}:\n{tried}")
 
 
 def _extract(package: str, tarball: Path, dest: Path) -> None:
@@ -469,36 +592,10 @@ def fetch(package: str, *, version: str | None = None) -> Path:
             dl.mkdir()
             os.chmod(tmp, 0o755)
             os.chmod(dl, 0o777)  # lets apt's _apt sandbox user write there (else a warning)
-            spec = f"{package}={version}" if version else package
-            _apt_get_source(package, spec, dl, timer, updated)
-
-            dscs = sorted(dl.glob("*.dsc"))
-            if len(dscs) != 1:
-                raise SourceFetchError(
-                    package, "find .dsc", f"expected one .dsc, found {[p.name for p in dscs]}"
-                )
-            dsc = _parse_dsc(dscs[0])
-            deb_version = dsc.get("version", "")
-            source_name = dsc.get("source", package)
-            if not deb_version:
-                raise SourceFetchError(package, "read .dsc", f"no Version field in {dscs[0].name}")
+            dsc, tarball, native, failed = _download(package, version, dl, timer, updated)
+            deb_version, source_name = dsc["version"], dsc.get("source", package)
             upver = upstream_version(deb_version)
             names = [p.name for p in dl.iterdir()]
-            tar_re = re.compile(
-                rf"^{re.escape(source_name)}_{re.escape(upver)}\.orig\.tar\.[a-z0-9]+$"
-            )
-            tarballs = [n for n in names if tar_re.match(n)]
-            native = False
-            if not tarballs:  # native package: <src>_<version>.tar.*
-                vnoep = re.sub(r"^\d+:", "", deb_version)
-                native_re = re.compile(rf"^{re.escape(source_name)}_{re.escape(vnoep)}\.tar\.[a-z0-9]+$")
-                tarballs = [n for n in names if native_re.match(n)]
-                native = bool(tarballs)
-            if len(tarballs) != 1:
-                raise SourceFetchError(
-                    package, "find .orig tarball", f"expected one upstream tarball among {sorted(names)}"
-                )
-            tarball = dl / tarballs[0]
 
             unpack = tmp / "unpack"
             unpack.mkdir()
@@ -511,6 +608,8 @@ def fetch(package: str, *, version: str | None = None) -> Path:
                 "source": source_name,
                 "debian_version": deb_version,
                 "upstream_version": upver,
+                "version_requested": version,
+                "versions_failed": failed,
                 "native": native,
                 "tarball": tarball.name,
                 "tarball_sha256": _sha256(tarball),
@@ -543,15 +642,21 @@ def source_info(tree: Path) -> dict:
 # ------------------------------------------------------------------------------ SQLite amalgamation
 
 
-def _ensure_tclsh(package: str, timer: _Timer) -> str:
+def ensure_tclsh(package: str, timer: _Timer | None = None) -> str:
+    """tclsh (SQLite's amalgamation and Redis's tests are made with Tcl), installing Debian's tcl if missing."""
+    timer = timer or _Timer(package)
     for name in ("tclsh", "tclsh8.6"):
         found = shutil.which(name)
         if found:
             return found
-    if os.geteuid() != 0:
-        raise SourceFetchError(package, "find tclsh", "tclsh is missing; install the `tcl` package (needs root)")
+    if not can_be_root():
+        raise SourceFetchError(package, "find tclsh", "tclsh is missing; install the `tcl` package (needs root "
+                               "or passwordless sudo): apt-get install tcl")
+    install = as_root(["apt-get", "install", "-y", "-q", "--no-install-recommends", "tcl"])
     with timer.step("apt-get install tcl"), _locked(sources_dir() / ".apt.lock"):
-        _run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "tcl"], package, "apt-get install tcl")
+        if _run(install, package, "apt-get install tcl", check=False).returncode != 0:  # a stale index
+            _run(as_root(["apt-get", "update", "-q"]), package, "apt-get update")
+            _run(install, package, "apt-get install tcl")
     found = shutil.which("tclsh") or shutil.which("tclsh8.6")
     if not found:
         raise SourceFetchError(package, "find tclsh", "tclsh still missing after installing `tcl`")
@@ -578,7 +683,7 @@ def sqlite_amalgamation(*, version: str | None = None) -> Path:
         _remove_stale_tmp(root, f"sqlite3-{upver}")
         timer = _Timer(f"{package} amalgamation")
         t_all = time.monotonic()
-        tclsh = _ensure_tclsh(package, timer)
+        tclsh = ensure_tclsh(package, timer)
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-sqlite3-{upver}-", dir=root))
         try:
             bld = tmp / "build"

@@ -82,6 +82,8 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+from ..system import as_root, can_be_root
+
 __all__ = [
     "VMUnavailable",
     "VMError",
@@ -255,10 +257,6 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _is_root() -> bool:
-    return os.geteuid() == 0
-
-
 _apt_updated = False
 
 
@@ -266,13 +264,13 @@ def _apt_update() -> subprocess.CompletedProcess[str]:
     global _apt_updated
     _apt_updated = True
     log.info("apt-get update ...")
-    return _run(["apt-get", "update"])
+    return _run(as_root(["apt-get", "update"]))
 
 
 def _apt_retry(cmd: Sequence[str], *, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run an apt command; on failure run `apt-get update` once (stale index, 404) and retry."""
     proc = _run(cmd, cwd=cwd)
-    if proc.returncode != 0 and not _apt_updated and _is_root():
+    if proc.returncode != 0 and not _apt_updated and can_be_root():
         upd = _apt_update()
         if upd.returncode == 0:
             proc = _run(cmd, cwd=cwd)
@@ -311,12 +309,13 @@ def ensure_packages() -> dict[str, float]:
         missing.append("busybox-static")
     if not missing:
         return timings
-    if not _is_root():
-        raise VMUnavailable(f"{', '.join(missing)} not installed and not root to apt-get install them")
+    if not can_be_root():
+        raise VMUnavailable(f"{', '.join(missing)} not installed, and installing them needs root or passwordless "
+                            f"sudo: apt-get install {' '.join(missing)}")
     if shutil.which("apt-get") is None:
         raise VMUnavailable(f"{', '.join(missing)} not installed and no apt-get on this machine")
     t0 = time.monotonic()
-    proc = _apt_retry(["apt-get", "install", "-y", "--no-install-recommends", *missing])
+    proc = _apt_retry(as_root(["apt-get", "install", "-y", "--no-install-recommends", *missing]))
     timings["apt-get install " + " ".join(missing)] = round(time.monotonic() - t0, 3)
     if proc.returncode != 0:
         raise VMUnavailable(f"apt-get install {' '.join(missing)} failed (exit {proc.returncode}):\n"
@@ -351,7 +350,7 @@ def resolve_kernel_package() -> str:
         if candidates:
             # The metapackage's candidate is the newest; take the max in case it lists several.
             return max(candidates, key=_abi)
-        if attempt == 0 and _is_root() and not _apt_updated:
+        if attempt == 0 and can_be_root() and not _apt_updated:
             _apt_update()  # empty lists before the first update
     raise VMUnavailable(f"apt knows no linux-image-{KERNEL_SERIES}-NN-{KERNEL_FLAVOUR} package "
                         "(not a Debian bookworm apt configuration?)")

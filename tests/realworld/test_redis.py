@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mirrorpass.projects.debian_sources import SourceFetchError, fetch
+from mirrorpass.projects.debian_sources import SourceFetchError, ensure_tclsh, fetch
 from realworld_steps import check_stats, copy_tree, fail, read_stats, run_step
 from tests.conftest import BIN, CLANG, MIRRORPASS
 
@@ -58,16 +57,11 @@ def mirrored_redis(redis_source, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def tclsh() -> str:
-    """The Redis test suite is Tcl: install Debian's tcl when tclsh is missing (root)."""
-    if shutil.which("tclsh") is None:
-        if os.geteuid() != 0:
-            pytest.fail(f"{PROJECT}: tclsh is missing and installing it needs root: apt-get install tcl")
-        install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "tcl"]
-        env = {"DEBIAN_FRONTEND": "noninteractive"}
-        if run_step(PROJECT, "apt-get install tcl", install, cwd=Path("/"), env=env, check=False).returncode:
-            run_step(PROJECT, "apt-get update", ["apt-get", "update", "-qq"], cwd=Path("/"), env=env)
-            run_step(PROJECT, "apt-get install tcl", install, cwd=Path("/"), env=env)
-    return shutil.which("tclsh")
+    """The Redis test suite is Tcl: Debian's tcl is installed when tclsh is missing (root or sudo)."""
+    try:
+        return ensure_tclsh(PROJECT)
+    except SourceFetchError as exc:
+        pytest.fail(str(exc))
 
 
 def _free_port() -> int:
