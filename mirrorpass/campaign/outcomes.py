@@ -6,7 +6,9 @@ Classes, against the golden run (the same build, no losses):
   reported      the runtime said a lost page cannot be restored ("cannot restore"), then the process died
   crashed       died by a signal, or exited with another status, without that report
   hung          still running at the timeout (killed)
-A run in which no page was lost (the program finished first) is `not_injected` and left out of the rates.
+A run in which no page was lost (the program finished first) is `not_injected`: counted beside the others
+(outcomes.not_injected), never in the rates; a campaign with more than NOT_INJECTED_LIMIT of such runs in a
+workload and build fails (too few of its runs tested anything).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 
 OUTCOMES = ("recovered", "crashed", "hung", "sdc", "reported")
 NOT_INJECTED = "not_injected"
+NOT_INJECTED_LIMIT = 0.10  # share of a workload's runs of one build
 REPORT_MARK = "cannot restore"  # runtime/signal.c report_lost()
 
 
@@ -72,14 +75,25 @@ def wilson(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
 
 
 def tally(outcomes: list[str]) -> dict:
-    """Counts, rates and 95% intervals of the injected runs; `not_injected` counted aside."""
+    """Counts, rates and 95% intervals of the injected runs ("runs" counts those); outcomes.not_injected
+    counts the others, which have no rate."""
     injected = [o for o in outcomes if o != NOT_INJECTED]
     n = len(injected)
     counts = {o: injected.count(o) for o in OUTCOMES}
     return {
         "runs": n,
-        "not_injected": len(outcomes) - n,
-        "outcomes": counts,
+        "outcomes": {**counts, NOT_INJECTED: len(outcomes) - n},
         "rates": {o: (counts[o] / n if n else 0.0) for o in OUTCOMES},
         "ci95": {o: list(wilson(counts[o], n)) for o in OUTCOMES},
     }
+
+
+def not_injected(entry: dict) -> int:
+    """An entry's (a tally's) runs that lost no page; results written before it was an outcome had it aside."""
+    return entry["outcomes"].get(NOT_INJECTED, entry.get(NOT_INJECTED, 0))
+
+
+def not_injected_share(entry: dict) -> float:
+    """The share of an entry's runs (a tally) that lost no page."""
+    skipped = not_injected(entry)
+    return skipped / (entry["runs"] + skipped) if entry["runs"] + skipped else 0.0

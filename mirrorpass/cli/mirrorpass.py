@@ -97,7 +97,7 @@ def _bench(args: argparse.Namespace) -> int:
 def _campaign(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
 
-    from ..campaign.runner import Settings, run_campaign  # noqa: PLC0415
+    from ..campaign.runner import Settings, check_injected, run_campaign  # noqa: PLC0415
     from ..console import stderr  # noqa: PLC0415
     from ..report.campaign import render_terminal  # noqa: PLC0415
 
@@ -148,7 +148,10 @@ def _campaign(args: argparse.Namespace) -> int:
 
         Path(args.html).write_text(render_html(result))
     render_terminal(result, stdout)
-    return 0
+    problems = check_injected(result)
+    for problem in problems:
+        print(f"mirrorpass: error: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def _program_workload(program: list[str], native: str | None):

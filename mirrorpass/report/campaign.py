@@ -9,7 +9,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ..campaign.outcomes import OUTCOMES
+from ..campaign.outcomes import OUTCOMES, not_injected
 from .html import STYLE, _table
 
 COLORS = {"recovered": "#10ac84", "reported": "#f6b93b", "crashed": "#ee5253", "hung": "#8854d0", "sdc": "#222222"}
@@ -65,8 +65,9 @@ def render_terminal(result: dict, console: Console) -> None:
     wide = console.width >= 110  # room for the intervals; else the rates only (the HTML and JSON have them)
     table = Table(title=_title(result), box=box.SIMPLE_HEAD, padding=(0, 1 if wide else 0),
                   caption="count (rate)" + (" [95% Wilson interval]" if wide else "") + " of the runs in which a "
-                  "page was lost; coverage: resident writable pages inside the protected domain")
-    for column in ("workload", "build", "runs", "pages lost", *OUTCOMES, "coverage"):
+                  "page was lost; not injected: runs that ended before any page was lost (in no rate); coverage: "
+                  "resident writable pages inside the protected domain")
+    for column in ("workload", "build", "runs", "pages lost", *OUTCOMES, "not injected", "coverage"):
         table.add_column(column, justify="left" if column in ("workload", "build") else "right",
                          min_width=min(len(column), 9), overflow="fold")
     for name, build, entry, coverage in _rows(result):
@@ -74,12 +75,9 @@ def render_terminal(result: dict, console: Console) -> None:
             table.add_section()
         style = "bold" if name == "all" else None
         table.add_row(name, build, str(entry["runs"]), str(entry["pages_lost"]),
-                      *[_cell(entry, o, "\n") if wide else _short(entry, o) for o in OUTCOMES], coverage,
-                      style=style)
+                      *[_cell(entry, o, "\n") if wide else _short(entry, o) for o in OUTCOMES],
+                      str(not_injected(entry)), coverage, style=style)
     console.print(table)
-    skipped = sum(e["not_injected"] for w in result["workloads"] for e in w["builds"].values())
-    if skipped:
-        console.print(f"{skipped} runs finished before any page was lost; they are not counted.")
 
 
 def _stacked(rows: list[tuple[str, str, dict, str]]) -> str:
@@ -119,10 +117,12 @@ def render_html(result: dict) -> str:
            "died, <b>crashed</b> died otherwise, <b>hung</b> did not finish in time.</p>",
            f'<p class="legend">{legend}</p>', _stacked(rows),
            "<h2>Outcomes</h2>",
-           "<p>count (rate) [95% Wilson interval] of the runs in which a page was lost.</p>",
-           _table(["workload", "build", "runs", "pages lost", *OUTCOMES, "coverage"],
+           "<p>count (rate) [95% Wilson interval] of the runs in which a page was lost; <b>not injected</b>: runs "
+           "that ended before any page was lost, in no rate.</p>",
+           _table(["workload", "build", "runs", "pages lost", *OUTCOMES, "not injected", "coverage"],
                   [[escape(n), escape(b), str(e["runs"]), str(e["pages_lost"]),
-                    *[_cell(e, o) for o in OUTCOMES], c] for n, b, e, c in rows])]
+                    *[_cell(e, o) for o in OUTCOMES], str(not_injected(e)), c]
+                   for n, b, e, c in rows])]
     out.append("<h2>Coverage</h2><p>Share of the mirrored process's resident writable pages (the mirror itself not "
                "counted) inside the protected domain, sampled during a run without losses.</p>")
     out.append(_table(["workload", "coverage", "samples", "resident pages (mean)", "protected pages (mean)"],

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MIRRORPASS
+from tests.conftest import MIRROR_CC, MIRRORPASS
 
-OUTCOMES = {"recovered", "crashed", "hung", "sdc", "reported"}
+OUTCOMES = {"recovered", "crashed", "hung", "sdc", "reported", "not_injected"}
 
 
 def campaign(tmp_path: Path, *args: str, program: list[str], cwd: Path | None = None
@@ -30,7 +30,7 @@ def test_losses_in_the_protected_domain_are_all_recovered_and_kill_the_native_bu
     assert result["kind"] == "mirrorpass-campaign" and result["target"] == "protected"
     assert set(result["outcomes"]) == OUTCOMES and set(result["native"]["outcomes"]) == OUTCOMES
     # The top level is the mirrored build, as {"runs": N, "outcomes": {...}}.
-    assert result["runs"] >= 6, result["not_injected"]
+    assert result["runs"] >= 6, result["outcomes"]["not_injected"]
     assert result["outcomes"]["recovered"] == result["runs"], result["workloads"][0]["runs"]
     # The worker touches every page of its data each round: without the mirror a lost page kills it.
     native = result["native"]
@@ -82,6 +82,39 @@ def test_report_renders_a_campaign_as_tables_html_and_json(worker, tmp_path):
     assert report.returncode == 0 and json.loads(report.stdout)["kind"] == "mirrorpass-campaign"
     tables = subprocess.run([MIRRORPASS, "report", str(tmp_path / "campaign.json")], capture_output=True, text=True)
     assert tables.returncode == 0 and "recovered" in tables.stdout and "native" in tables.stdout
+
+
+def test_a_short_program_loses_its_pages_in_nine_runs_of_ten(worker, tmp_path):
+    """A 0.3 s program (issue 15): the moments are drawn from the faster of two plain golden runs, so they
+    fall while it runs. They were drawn from the coverage-sampling run, which took three times as long,
+    and 14 of 20 runs lost no page."""
+    proc, result = campaign(tmp_path, "--runs", "20", "--seed", "15", "--native", str(worker["native"]),
+                            program=[str(worker["mirrored"]), "rounds=15"])
+    assert proc.returncode == 0, proc.stderr
+    workload = result["workloads"][0]
+    assert max(workload["golden_s"].values()) < 0.6, workload["golden_s"]
+    for entry in (result, result["native"]):
+        assert entry["outcomes"]["not_injected"] <= 2, workload["runs"]
+        assert entry["runs"] + entry["outcomes"]["not_injected"] == 20
+    assert result["outcomes"]["recovered"] == result["runs"], workload["runs"]
+    assert "not injected" in proc.stdout
+
+
+def test_a_program_that_ends_before_its_losses_fails_the_campaign(tmp_path):
+    """A run that lost no page is counted as not injected, never as recovered, and more than a tenth of
+    them fail the campaign with a message saying what to do."""
+    source = tmp_path / "quick.c"
+    source.write_text('#include <stdio.h>\nint main(void) { puts("done"); return 0; }\n')
+    program = tmp_path / "quick"
+    subprocess.run([MIRROR_CC, "-O2", str(source), "-o", str(program)], check=True)
+    proc, result = campaign(tmp_path, "--runs", "10", "--seed", "2", program=[str(program)])
+    assert proc.returncode == 1, proc.stderr
+    assert result["outcomes"]["not_injected"] >= 2, result["workloads"][0]["runs"]
+    not_injected = [r for r in result["workloads"][0]["runs"] if r["outcome"] == "not_injected"]
+    assert all(r["lost"] == [] for r in not_injected)
+    assert result["outcomes"]["recovered"] == result["runs"] == 10 - len(not_injected)
+    assert "ended before any page was lost" in proc.stderr and "lengthen the workload" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 def test_a_program_not_built_with_mirror_cc_is_a_clear_error(worker, tmp_path):

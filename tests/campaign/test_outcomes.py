@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mirrorpass.campaign.outcomes import RunResult, classify, tally, wilson
+from mirrorpass.campaign.outcomes import RunResult, classify, not_injected, not_injected_share, tally, wilson
+from mirrorpass.campaign.runner import check_injected
 
 GOLDEN = RunResult(0, b"checksum 42\n", "", 0.5)
 
@@ -46,8 +47,31 @@ def test_wilson_interval_matches_published_values():
 
 def test_tally_leaves_runs_without_losses_out_of_the_rates():
     counts = tally(["recovered", "recovered", "crashed", "not_injected"])
-    assert counts["runs"] == 3 and counts["not_injected"] == 1
-    assert counts["outcomes"] == {"recovered": 2, "crashed": 1, "hung": 0, "sdc": 0, "reported": 0}
+    assert counts["runs"] == 3
+    assert counts["outcomes"] == {"recovered": 2, "crashed": 1, "hung": 0, "sdc": 0, "reported": 0, "not_injected": 1}
+    assert set(counts["rates"]) == set(counts["ci95"]) == {"recovered", "crashed", "hung", "sdc", "reported"}
     assert counts["rates"]["recovered"] == pytest.approx(2 / 3)
     lo, hi = counts["ci95"]["crashed"]
     assert 0 < lo < 1 / 3 < hi < 1
+
+
+def test_not_injected_share_and_results_of_the_old_shape():
+    assert not_injected_share(tally(["recovered"] * 9 + ["not_injected"])) == pytest.approx(0.1)
+    assert not_injected_share(tally([])) == 0.0
+    old = {"runs": 3, "not_injected": 2, "outcomes": {"recovered": 3}}  # written before it was an outcome
+    assert not_injected(old) == 2 and not_injected_share(old) == pytest.approx(0.4)
+
+
+def _campaign_result(mirrored: list[str], native: list[str]) -> dict:
+    return {"workloads": [{"name": "mix", "golden_s": {"native": 0.3, "mirrored": 0.31},
+                           "builds": {"native": tally(native), "mirrored": tally(mirrored)}}]}
+
+
+def test_more_than_a_tenth_of_runs_not_injected_fails_the_campaign():
+    assert check_injected(_campaign_result(["recovered"] * 9 + ["not_injected"], ["crashed"] * 10)) == []
+    problems = check_injected(_campaign_result(["recovered"] * 8 + ["not_injected"] * 2, ["crashed"] * 10))
+    assert len(problems) == 1
+    assert problems[0].startswith("mix (mirrored): 2 of 10 runs (20%, limit 10%) ended before any page was lost")
+    assert "0.31 s" in problems[0] and "lengthen the workload" in problems[0]
+    both = check_injected(_campaign_result(["not_injected"] * 3, ["not_injected"] * 3))
+    assert [p.split(":")[0] for p in both] == ["mix (native)", "mix (mirrored)"]

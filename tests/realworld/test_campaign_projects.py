@@ -25,6 +25,6 @@ def test_project_campaign_recovers_every_mirrored_run(tmp_path):
     for workload in result["workloads"]:
         mirrored, native = workload["builds"]["mirrored"], workload["builds"]["native"]
         assert mirrored["runs"] >= 3 and mirrored["outcomes"]["recovered"] == mirrored["runs"], workload["runs"]
-        assert native["outcomes"]["sdc"] == 0 and native["runs"] + native["not_injected"] == 4
+        assert native["outcomes"]["sdc"] == 0 and native["runs"] + native["outcomes"]["not_injected"] == 4
         assert 0.3 < workload["coverage"]["share"] <= 1.0, workload["coverage"]
     assert result["outcomes"]["recovered"] == result["runs"] and result["pages_lost"] >= result["runs"]
