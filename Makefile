@@ -7,8 +7,10 @@ setup:
 demo: setup
 	./examples/run_demo.sh
 
+# `make test SKIP_SLOW=1` leaves out the tests marked slow: real projects from Debian's sources, the
+# kernel under qemu, the quick bench (README, "Tests").
 test: setup
-	.venv/bin/python -m pytest -q tests
+	.venv/bin/python -m pytest -q tests $(if $(SKIP_SLOW),-m "not slow")
 
 runtime:
 	$(MAKE) -C runtime

@@ -12,6 +12,8 @@ import pytest
 from mirrorpass.vm.qemu import VMUnavailable, ensure_vm
 from tests.conftest import MIRRORPASS
 
+pytestmark = pytest.mark.slow  # boots Debian's kernel under qemu
+
 
 def test_real_campaign_recovers_every_hwpoisoned_page(worker, tmp_path):
     try:

@@ -22,6 +22,8 @@ import pytest
 from mirrorpass.vm.qemu import Boot, Program, ProgramResult, VMUnavailable, boot_programs, ensure_vm
 from tests.conftest import CLANG, MIRROR_CC
 
+pytestmark = pytest.mark.slow  # boots Debian's kernel under qemu
+
 # The mirror runtime repairs poisoned pages: the mirrored hwpoison_basic finishes with exit 0 and its
 # data intact, where the native build dies by SIGBUS.
 EXPECT_RECOVERY = True
