@@ -21,7 +21,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import platform
 import shlex
 import shutil
 import statistics
@@ -31,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mirrorpass.bench.runner import cpu_model
+from mirrorpass.machine import describe
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results" / "compile_time.jsonl"
@@ -181,12 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         record = {
             "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "command": shlex.join([sys.executable, *sys.argv]) if argv is None else shlex.join(argv),
-            "machine": {
-                "nproc": os.cpu_count(),
-                "cpu_model": cpu_model(),
-                "kernel": platform.release(),
-                "loadavg_before": [round(x, 2) for x in load_before],
-            },
+            "machine": {**describe(), "loadavg_before": [round(x, 2) for x in load_before]},
             "file": str(src),
             "file_bytes": src.stat().st_size,
             "file_sha256": hashlib.sha256(src.read_bytes()).hexdigest(),

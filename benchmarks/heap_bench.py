@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -28,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mirrorpass.bench.runner import cpu_model
+from mirrorpass.machine import describe
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "workloads" / "alloc_heavy.c"
@@ -45,7 +43,6 @@ BUILDS = {
 
 
 def run_once(binary: Path, workload: str) -> tuple[float, int, str]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     out = subprocess.run([str(binary), workload], capture_output=True, text=True, check=True).stdout
     wall = time.perf_counter() - start
@@ -92,7 +89,7 @@ def main() -> int:
         record = {
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "command": " ".join([Path(sys.executable).name, *sys.argv]),
-            "machine": {"nproc": os.cpu_count(), "cpu": cpu_model(), "kernel": platform.release()},
+            "machine": describe(),
             "reps": args.reps,
             "results": results,
             "geomean_heap_vs_glibc": geomean,

@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from mirrorpass.machine import describe
+
 RESULTS = Path(__file__).resolve().parent / "results" / "interleave.jsonl"
 
 
@@ -49,7 +51,8 @@ def main() -> int:
                      "spread": round((max(runs) - min(runs)) / median, 3)})
         print(f"{binary:50s} {median:.3f} s  {median / base:.3f}x  spread {rows[-1]['spread']:.1%}")
     record = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-              "command": " ".join(["benchmarks/interleave.py", *sys.argv[1:]]), "reps": args.reps, "results": rows}
+              "command": " ".join(["benchmarks/interleave.py", *sys.argv[1:]]), "machine": describe(),
+              "reps": args.reps, "results": rows}
     with RESULTS.open("a") as out:
         out.write(json.dumps(record) + "\n")
     return 0

@@ -13,13 +13,13 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from mirrorpass.machine import describe
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -54,7 +54,7 @@ def main() -> int:
             f.write(json.dumps({
                 "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                 "command": " ".join([Path(sys.executable).name, *sys.argv]),
-                "machine": {"nproc": os.cpu_count(), "kernel": platform.release()},
+                "machine": describe(),
                 "median_us": summary,
                 "runs_us": medians,
             }) + "\n")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -25,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..console import stderr
 from .projects import CLANG, VARIANTS, BenchError, Project, Workload
 from ..elf.sizes import code_sizes, function_growth
+from ..machine import describe
 
 RUN_TIMEOUT = 900
 SCHEMA = 1
@@ -148,7 +148,7 @@ def bench(projects: list[Project], variants: list[str], reps: int, workdir: Path
     result: dict = {
         "schema": SCHEMA,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"nproc": os.cpu_count(), "kernel": platform.release(), "cpu": cpu_model()},
+        "machine": describe(),
         "quick": quick, "reps": reps, "variants": variants,
         "hardware_counters": _hardware_counters(),
         "compile_s": {}, "code_size": {}, "functions": {}, "workloads": [],
@@ -204,16 +204,6 @@ def _variant_summary(samples: list[Sample]) -> dict:
         "minor_faults": _summary([float(s.minor_faults) for s in samples]),
         "protected_resident_bytes": max(protected) if protected else None,
     }
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def write(result: dict, path: Path) -> None:

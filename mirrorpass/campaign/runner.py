@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import platform
 import random
 import tempfile
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from typing import Protocol
 
 from ..errors import MirrorError
 from ..layout import RUNTIME_DIR
+from ..machine import describe
 from .outcomes import NOT_INJECTED, NOT_INJECTED_LIMIT, RunResult, classify, not_injected, not_injected_share, tally
 
 SCHEMA = 1
@@ -143,7 +143,7 @@ def new_result(settings: Settings, command: str, mode: str) -> dict:
     return {
         "schema": SCHEMA, "kind": KIND, "command": command,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"nproc": os.cpu_count(), "kernel": platform.release()},
+        "machine": describe(),
         "seed": settings.seed, "target": settings.target, "losses_per_run": settings.losses,
         "runs_per_build": settings.runs, "mode": mode, "workloads": [],
     }

@@ -76,17 +76,25 @@ def _detail(mirrored: dict, skipped: dict) -> str:
 def _bench(args: argparse.Namespace) -> int:
     import tempfile  # noqa: PLC0415  (bench pulls in the project recipes; inspect stays light)
 
+    from ..bench import alias  # noqa: PLC0415
     from ..bench.projects import DEFAULT_VARIANTS, check_supported, select  # noqa: PLC0415
     from ..bench.runner import bench, check_variants, write  # noqa: PLC0415
+    from ..console import stderr  # noqa: PLC0415
     from ..report.summary import summarize  # noqa: PLC0415
-    from ..report.terminal import render  # noqa: PLC0415
+    from ..report.terminal import alias_table, render  # noqa: PLC0415
 
     variants = check_variants(args.variants.split(",") if args.variants else list(DEFAULT_VARIANTS))
     projects = select(args.projects.split(",") if args.projects else None, args.quick)
     check_supported(projects, variants)
     reps = args.reps or (2 if args.quick else 5)
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="mirrorpass-bench-"))
+    probe = alias.run(workdir)  # first: a delta that defeats this CPU's load predictor explains every ratio below
+    stdout.print(alias_table(probe))
+    slow = alias.warning(probe)
+    if slow:
+        stderr.print(f"[bold red]mirrorpass: WARNING:[/] {slow}", highlight=False)
     result = bench(projects, variants, reps, workdir, args.quick)
+    result["alias_probe"] = probe
     result["command"] = "mirrorpass " + " ".join(sys.argv[1:])
     write(result, Path(args.output))
     render(summarize(result), stdout)

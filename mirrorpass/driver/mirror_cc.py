@@ -4,7 +4,6 @@ mirror pass, then link with the runtime -- or hand the whole command to clang wh
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..campaign.outcomes import OUTCOMES, not_injected
+from ..machine import cpu_line
 from .html import STYLE, _table
 
 COLORS = {"recovered": "#10ac84", "reported": "#f6b93b", "crashed": "#ee5253", "hung": "#8854d0", "sdc": "#222222"}
@@ -108,7 +109,7 @@ def render_html(result: dict) -> str:
     out = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>mirrorpass campaign {escape(str(result['date']))}"
            f"</title><style>{STYLE}</style></head><body>",
            "<h1>mirrorpass: fault-injection campaign</h1>",
-           f"<p>{escape(_title(result))}.<br>{escape(str(result['date']))}; kernel "
+           f"<p>{escape(_title(result))}.<br>{escape(str(result['date']))}; {escape(cpu_line(result['machine']))}; kernel "
            f"{escape(str(result['machine'].get('kernel')))}; losses: {escape(str(result.get('mode')))}.<br>"
            f"<code>{escape(str(result.get('command')))}</code></p>",
            "<p>Each run loses its pages at a random moment and is compared with a run without losses: "

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from html import escape
 
+from ..machine import cpu_line
+
 COLORS = {"native": "#7f8c8d", "segment": "#2e86de", "offset": "#10ac84", "asan": "#ee5253", "annotated": "#f6b93b"}
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
@@ -59,7 +61,7 @@ def render(summary: dict) -> str:
     out = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>mirrorpass bench {escape(str(summary.get('date')))}"
            f"</title><style>{STYLE}</style></head><body>",
            "<h1>mirrorpass: overhead against native and ASan</h1>",
-           f"<p>{escape(str(summary.get('date')))}; {escape(str(machine.get('cpu', '?')))}, {machine.get('nproc', '?')} cores, "
+           f"<p>{escape(str(summary.get('date')))}; {escape(cpu_line(machine))}, {machine.get('nproc', '?')} cores, "
            f"kernel {escape(str(machine.get('kernel', '?')))}; {summary.get('reps')} repetitions, variants interleaved"
            f"{' (quick run)' if summary.get('quick') else ''}. Hardware counters: "
            f"{escape(str(summary.get('hardware_counters')))}.</p>",

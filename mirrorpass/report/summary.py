@@ -1,6 +1,7 @@
 """What a bench result file says: ratios against native, geomeans, and the targets (issue targets:
 runtime geomean <= 1.08x native and no workload above 1.20x; peak RSS <= native + protected resident
-bytes + 2 MiB; compile time <= 1.25x clang-22)."""
+bytes + 2 MiB; compile time <= 1.25x clang-22; the alias probe's share of slow addresses with the shipped delta
+(mirrorpass/bench/alias.py))."""
 
 from __future__ import annotations
 
@@ -76,6 +77,12 @@ def summarize(result: dict) -> dict:
             if v in times:
                 targets.append({"what": f"{v}: compile time of {project}", "value": times[v]["ratio"],
                                 "target": COMPILE_TARGET, "ok": times[v]["ratio"] <= COMPILE_TARGET})
+    probe = result.get("alias_probe")
+    if probe:  # results written before the probe existed have none
+        d = next(d for d in probe["deltas"] if d["shipped"])
+        targets.append({"what": f"alias probe: slow addresses with the shipped delta {d['delta']}",
+                        "value": f"{d['slow']}/{d['addresses']} ({d['slow_share']:.1%})",
+                        "target": f"≤ {probe['slow_share_limit']:.0%}", "ok": d["slow_share"] <= probe["slow_share_limit"]})
     return {
         "date": result.get("date"), "machine": result.get("machine"), "quick": result.get("quick"),
         "reps": result.get("reps"), "variants": variants, "hardware_counters": result.get("hardware_counters"),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
+
+from ..machine import cpu_line
 
 
 def _mib(n: float) -> str:
@@ -13,8 +16,8 @@ def _mib(n: float) -> str:
 def render(summary: dict, console: Console) -> None:
     variants = summary["variants"]
     machine = summary.get("machine") or {}
-    console.print(f"[bold]mirrorpass bench[/] {summary.get('date')}  {machine.get('cpu', '?')}, "
-                  f"{machine.get('nproc', '?')} cores, {summary.get('reps')} reps"
+    console.print(f"[bold]mirrorpass bench[/] {summary.get('date')}  {cpu_line(machine)}, "
+                  f"{machine.get('nproc', '?')} cores, kernel {machine.get('kernel', '?')}, {summary.get('reps')} reps"
                   f"{' (quick)' if summary.get('quick') else ''}; hardware counters: {summary.get('hardware_counters')}")
 
     time = Table(title="run time: median wall (x native) and spread (max-min)/median")
@@ -83,3 +86,19 @@ def render(summary: dict, console: Console) -> None:
         target = f"≤ {t['target']}x" if isinstance(t["target"], float) else str(t["target"])
         targets.add_row(t["what"], value, target, "[green]met[/]" if t["ok"] else "[red]missed[/]")
     console.print(targets)
+
+
+def alias_table(record: dict) -> Table:
+    """The alias probe's record (mirrorpass/bench/alias.py) as one row per delta."""
+    machine = record["machine"]
+    table = Table(title=f"alias probe, {record['addresses']} random heap and stack lines: ns per iteration of "
+                        f"store, mirror store, load (mirrored) and of store, load (plain)\n"
+                        f"{cpu_line(machine)}, {machine['date']}", box=box.SIMPLE_HEAD,
+                  caption=f"* the shipped MIRROR_DELTA (runtime/mirror_layout.h); slow: over {record['slow_factor']:g}x the median")
+    for name in ("delta", "mirrored", "plain", "worst mirrored", "slow"):
+        table.add_column(name, justify="left" if name in ("delta", "worst mirrored") else "right", no_wrap=True)
+    for d in record["deltas"]:
+        table.add_row(d["delta"] + (" *" if d["shipped"] else ""), f"{d['median_ns']:.2f}",
+                      f"{d['plain_median_ns']:.2f}", f"{d['worst_ns']:.2f} {d['worst_region']} {d['worst_address']}",
+                      f"{d['slow']} ({d['slow_share']:.1%})")
+    return table

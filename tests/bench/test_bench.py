@@ -25,6 +25,7 @@ def quick_result(tmp_path_factory) -> Path:
                           capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "targets" in proc.stdout and "results: " in proc.stderr
+    assert proc.stdout.index("alias probe") < proc.stdout.index("mirrorpass bench"), "the probe runs first"
     return result
 
 
@@ -32,6 +33,11 @@ def quick_result(tmp_path_factory) -> Path:
 def test_quick_bench_measures_every_variant_of_every_workload(quick_result):
     result = json.loads(quick_result.read_text())
     assert result["quick"] is True and result["reps"] == 2 and result["variants"] == VARIANTS
+    machine = result["machine"]
+    assert machine["nproc"] >= 1 and machine["kernel"] and machine["date"]
+    assert {"model_name", "vendor", "family", "model"} <= set(machine["cpu"]) and machine["cpu"]["vendor"]
+    probe = result["alias_probe"]
+    assert probe["deltas"][0]["shipped"] and probe["deltas"][0]["addresses"] == 400
     assert {f"{w['project']}/{w['name']}" for w in result["workloads"]} == WORKLOADS
     for workload in result["workloads"]:
         for variant in VARIANTS:
@@ -55,7 +61,7 @@ def test_report_renders_tables_html_and_json(quick_result, tmp_path):
     tables = subprocess.run([MIRRORPASS, "report", str(quick_result)], capture_output=True, text=True,
                             env={"COLUMNS": "160", "PATH": "/usr/bin:/bin"})
     assert tables.returncode == 0, tables.stderr
-    for heading in ("run time", "CPU time", "compile time", "targets", "geomean x native", "lua/alloc"):
+    for heading in ("run time", "CPU time", "compile time", "targets", "geomean x native", "lua/alloc", "family"):
         assert heading in tables.stdout, heading
 
     page, summary = tmp_path / "report.html", tmp_path / "summary.json"

@@ -43,6 +43,8 @@ from pathlib import Path
 
 import pytest
 
+from mirrorpass.layout import MIRROR_DELTA
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 PROGRAMS = HERE / "programs"
@@ -56,7 +58,6 @@ RUN_TIMEOUT = 8
 
 FLAGS = ["-O2", "-std=gnu11", "-g0", "-Wall", "-pthread"]
 ADDRESSING = ["segment", "offset"]
-MIRROR_DELTA = -0x500000000000
 PAGE = 4096
 
 INJECT_COUNT = 10

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ir_corpus import CONFIGS, CORPUS_IDS, SNIPPETS, WRITE_LINE_RE
+from ir_corpus import CORPUS_IDS, SNIPPETS, WRITE_LINE_RE
 from mirrorpass.ir.instructions import parse_atomicrmw, parse_call, parse_cmpxchg, parse_store
 from mirrorpass.ir.module import ModuleTextError, parse_module_text
 

@@ -6,11 +6,11 @@ fallback itself on the machine's real apt, with an empty cache."""
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
 from mirrorpass.projects import debian_sources as ds
+from mirrorpass.system import can_be_root
 
 # Shaped like `apt-cache showsrc --only-source zlib` on bookworm: the same version in two suites, a
 # security revision, an epoch, and a stanza of another source package (a binary name that matches).
@@ -79,15 +79,17 @@ def test_apt_failures_are_summed_up_in_one_line():
 
 
 def _deb_src_usable() -> str | None:
-    """None when real deb-src indexes are there or can be made (as root); else why not."""
-    if os.geteuid() == 0:
+    """None when real deb-src indexes are there or can be made (as root or through passwordless sudo); else why
+    not."""
+    if can_be_root():
         return None
     try:
         targets = ds._source_index_targets("(test)")
     except ds.SourceFetchError as exc:
         return f"apt-get indextargets failed: {exc}"
     if not targets or not all(ds._index_exists(fn) for _, fn in targets):
-        return "no deb-src indexes on this machine and not root to add them (see mirrorpass/projects/debian_sources.py)"
+        return ("no deb-src indexes on this machine, and neither root nor passwordless sudo to add them "
+                "(see mirrorpass/projects/debian_sources.py)")
     return None
 
 

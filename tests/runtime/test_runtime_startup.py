@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import resource
 
-from runtime_support import GS_BASE, LAYOUT, MIRROR_DELTA, assert_one_line_fatal, needs_fsgsbase, run, values
+from runtime_support import GS_BASE, LAYOUT, MIRROR_DELTA, assert_one_line_fatal, needs_fsgsbase, run
 
 MIRROR_WINDOWS = [
     (LAYOUT[f"MIRROR_APP{n}_START"] + MIRROR_DELTA, LAYOUT[f"MIRROR_APP{n}_END"] + MIRROR_DELTA)

@@ -11,7 +11,7 @@
  * Fixed; tests/runtime/test_recovery.py runs this as a regression test.
  * Build: .venv/bin/mirror-cc -O2 any_loses_both_copies.c -Iruntime/include -o any_both
  * Run (before the fix): MIRROR_OPTIONS=inject_count=40:inject_interval_ms=1:inject_target=any:verbosity=1 ./any_both; echo $?
- *        -> "injected ... at 0x<M>" for a mirror page, later "injected ... at 0x<M + 0x500000000000>",
+ *        -> "injected ... at 0x<M>" for a mirror page, later "injected ... at 0x<M - MIRROR_DELTA>",
  *           then "lost page ...: cannot restore, its mirror is lost too" and 135 (SIGBUS)
  * Expected: the injector loses at most one copy of a page at a time; "sum=..." and exit 0. */
 #include <stdio.h>

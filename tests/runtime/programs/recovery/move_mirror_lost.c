@@ -14,9 +14,9 @@
 #include <sys/mman.h>
 
 #include "mirror.h"
+#include "mirror_layout.h"
 
 #define PAGES 3
-#define MIRROR_DELTA 0x500000000000UL
 
 static unsigned char *src, *dst;
 static int faults;
@@ -27,7 +27,7 @@ static void on_segv(int sig, siginfo_t *info, void *context)
     unsigned char *at = info->si_addr;
     if (at < src || at >= src + PAGES * 4096 || faults++)
         abort();
-    volatile unsigned char *mirror = (unsigned char *)((uintptr_t)dst - MIRROR_DELTA);
+    volatile unsigned char *mirror = (unsigned char *)((uintptr_t)dst + (uintptr_t)MIRROR_DELTA);
     mirror_inject_error((void *)mirror);
     (void)*mirror; /* rebuilt now, from native */
     mprotect(src + (PAGES - 1) * 4096, 4096, PROT_READ | PROT_WRITE);
