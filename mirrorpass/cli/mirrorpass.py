@@ -241,8 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--all", action="store_true", help="include the runtime's own functions (the mirrored heap)")
     inspect.set_defaults(handler=_inspect)
 
-    bench = sub.add_parser("bench", help="build real projects natively, mirrored and with ASan; run their "
-                           "workloads interleaved; write a JSON result")
+    bench = sub.add_parser("bench", help="run the alias probe of the mirror delta on this CPU, then build real "
+                           "projects natively, mirrored and with ASan; run their workloads interleaved; write a JSON "
+                           "result")
     bench.add_argument("--quick", action="store_true", help="the service example, Lua and zlib, 2 repetitions (for CI)")
     bench.add_argument("--reps", type=int, default=0, help="repetitions of each workload (default 5; 2 with --quick)")
     bench.add_argument("--projects", help="comma-separated: service,sqlite,lua,zlib,redis (default: the real projects "
