@@ -186,11 +186,13 @@ void _mirror_domain_init(void);
  * lazily bound PLT slots). load_bias and the program headers are the executable's. */
 void _mirror_globals_register(uintptr_t load_bias, const void *phdr, size_t phnum);
 
-/* ---- Instrumented shared libraries (libraries.c) ------------------------------------------------------- */
+/* ---- Seeding the mirror (init.c) ----------------------------------------------------------------------- */
 
 /* Copy [start, end) (page-aligned) into the mirror, skipping zero pages; file_backed: the pages map a
- * file, so not being resident says nothing about their content (init.c). */
+ * file, so not being resident says nothing about their content. Start-up and libraries.c call it. */
 void _mirror_seed_pages(uintptr_t start, uintptr_t end, bool file_backed);
+
+/* ---- Instrumented shared libraries (libraries.c) ------------------------------------------------------- */
 /* Seed and protect the writable data of every loaded shared library that holds instrumented code
  * (it carries a .note.mirrorpass) and is not protected yet. Start-up and dlopen call it. */
 void _mirror_libraries_register(void);

@@ -27,10 +27,6 @@
  * when the runtime's internal symbols are hidden. */
 #define MIRROR_WRAPPER __attribute__((visibility("default")))
 
-/* The runtime's variables between calls live in the mirror_rt_state section (see internal.h): the audit
- * skips that section, since the runtime's own stores are never mirrored. */
-#define MIRROR_RT_STATE __attribute__((section("mirror_rt_state")))
-
 /* Defined by atomic_sync.c; instrumented code calls it after atomic writes that do not commute. */
 void __mirror_sync_atomic(void *p, uint64_t size);
 

@@ -3,8 +3,8 @@
  * A mutex, condition variable, rwlock, spinlock, barrier, once-flag or semaphore in a global or a
  * heap block is written by libc on every operation, while other threads operate on the same words.
  * A plain copy native → mirror could then land after a newer value and leave the mirror stale, so
- * each wrapper syncs the object word by word with the converging loop of atomic_sync.c
- * (_mirror_wrote_atomic): since every thread that changes the object syncs it afterwards, the mirror
+ * each wrapper syncs the object word by word with the converging loop of _mirror_wrote_atomic
+ * (wrap_common.c): since every thread that changes the object syncs it afterwards, the mirror
  * equals native once the operations are over. Blocking calls sync after they return, so the words a
  * waiter changes on wake-up are covered by the waiter's own sync. pthread_create's thread id and
  * pthread_key_create's key go through the same loop (the new thread may already be running); attribute

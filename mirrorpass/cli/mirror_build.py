@@ -1,5 +1,5 @@
 """`mirror-build [options] -- <build command>`: run a build with mirror-cc as its C compiler
-(the logic is in mirrorpass/build/)."""
+(the logic is in mirrorpass/mirror_build/)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import sys
 
 from rich.console import Console
 
-from ..build.runner import BuildOptions, run_build
-from ..build.view import render_summary
+from ..mirror_build.runner import BuildOptions, run_build
+from ..mirror_build.view import render_summary
 from ..console import run_tool
 from ..errors import MirrorError
 

@@ -45,7 +45,7 @@ def shim_script(mirror_cc: str, clang: str, fixed_args: tuple[str, ...]) -> str:
     # `set -f`: the flags are split on blanks but never globbed.
     return (
         "#!/bin/sh\n"
-        "# mirror-build's compiler shim (mirrorpass/build/shims.py): this compiler is mirror-cc.\n"
+        "# mirror-build's compiler shim (mirrorpass/mirror_build/shims.py): this compiler is mirror-cc.\n"
         f"{CLANG_ENV}={_quote(clang)}; export {CLANG_ENV}\n"
         "set -f\n"
         f'exec {_quote(mirror_cc)} ${ENV_BUILD_FLAGS}{fixed} "$@"\n'
