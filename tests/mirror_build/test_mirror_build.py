@@ -58,6 +58,10 @@ def build_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env = dict(os.environ, MIRRORPASS_CACHE=str(tmp_path_factory.mktemp("cache")))
     env.pop("MIRRORPASS_BUILD_LOG", None)
     env.pop("CC", None)
+    # Under `make test` the builds would be sub-makes of it: make[1] prints "Entering/Leaving directory"
+    # and joins the outer jobserver. Each test build is a top-level build, as a user runs it.
+    for name in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"):
+        env.pop(name, None)
     return env
 
 
