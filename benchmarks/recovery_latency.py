@@ -2,7 +2,9 @@
 """Recovery latency: time from a lost page's fault to resumed execution, per 4 KiB page.
 
 Builds benchmarks/workloads/recovery_latency.c with mirror-cc (segment and offset addressing), runs
-each --reps times interleaved, prints the medians and appends a JSON line to
+each --reps times interleaved, prints the medians, then where the time goes: workloads/repair_breakdown.c
+(clang-22, no runtime) does the runtime's repair steps in its own SIGBUS handler and times each one
+(signal delivery, membarrier, mmap, copy, mremap, sigreturn). Appends a JSON line to
 benchmarks/results/recovery_latency.jsonl. Target: median <= 10 us.
 
     .venv/bin/python benchmarks/recovery_latency.py --reps 5
@@ -19,11 +21,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from mirrorpass.machine import describe
+from mirrorpass.machine import cpu_line, describe
+from mirrorpass.toolchain import clang_path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SOURCE = HERE / "workloads" / "recovery_latency.c"
+BREAKDOWN = HERE / "workloads" / "repair_breakdown.c"
 RESULTS = HERE / "results" / "recovery_latency.jsonl"
 MIRROR_CC = str(Path(sys.executable).parent / "mirror-cc")
 
@@ -45,9 +49,17 @@ def main() -> int:
                 out = subprocess.run([str(binary)], capture_output=True, text=True, check=True).stdout.split()
                 fields = dict(zip(out[::2], out[1::2]))
                 medians[mode].append(float(fields["median_us"]))
+        breakdown_binary = Path(tmp) / "repair_breakdown"
+        subprocess.run([clang_path(), "-O2", str(BREAKDOWN), "-o", str(breakdown_binary)], check=True)
+        out = subprocess.run([str(breakdown_binary), "2000"], capture_output=True, text=True, check=True).stdout
+        breakdown = {name: {"median": float(m), "p10": float(lo), "p90": float(hi)}
+                     for name, m, lo, hi in (line.split() for line in out.splitlines())}
     summary = {mode: statistics.median(v) for mode, v in medians.items()}
     for mode, value in summary.items():
         print(f"{mode:8s} median {value:.2f} us per page (runs: {', '.join(f'{v:.2f}' for v in medians[mode])})")
+    print(f"where the time goes ({BREAKDOWN.name}, 2000 rounds; {cpu_line()}):")
+    for name, v in breakdown.items():
+        print(f"  {name:8s} {v['median']:6.2f} us  (p10 {v['p10']:.2f}, p90 {v['p90']:.2f})")
     if not args.no_record:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         with RESULTS.open("a") as f:
@@ -57,6 +69,7 @@ def main() -> int:
                 "machine": describe(),
                 "median_us": summary,
                 "runs_us": medians,
+                "breakdown_us": breakdown,
             }) + "\n")
     return 0
 
