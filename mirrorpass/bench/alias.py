@@ -23,9 +23,9 @@ from ..toolchain import clang_path
 SOURCE = Path(__file__).with_name("alias_probe.c")
 SLOW_FACTOR = 3.0
 # The share of slow addresses above which the shipped delta fails. On the AMD EPYC (Zen 4, family 25
-# model 17) of issue 16 the first delta had about 25% slow; on this repository's Intel Xeon (family 6
-# model 207, 2026-12-06) every delta, the shipped one and the non-page-multiple one alike, shows 0-2.5%
-# "slow" addresses that are not slow in the next run (a virtual machine's page placement and neighbours).
+# model 17) of issue 16 the first delta had about 25% slow; on the Intel Xeon (family 6 model 207) of
+# 2026-12-06 each page-multiple delta showed 0-4 of 400 "slow" lines per run (0-1%), not the same lines
+# from one run to the next, with ASLR off too: the virtual machine's page placement, not the delta.
 # 5% stays clear of both.
 SLOW_SHARE_LIMIT = 0.05
 # The deltas the shipped one was chosen against (README, "Measured on"): the first shipped delta (bits
