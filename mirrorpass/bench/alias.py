@@ -25,8 +25,8 @@ SLOW_FACTOR = 3.0
 # The share of slow addresses above which the shipped delta fails. On the AMD EPYC (Zen 4, family 25
 # model 17) of issue 16 the first delta had about 25% slow; on the Intel Xeon (family 6 model 207) of
 # 2026-12-06 each page-multiple delta showed 0-4 of 400 "slow" lines per run (0-1%), not the same lines
-# from one run to the next, with ASLR off too: the virtual machine's page placement, not the delta.
-# 5% stays clear of both.
+# from one run to the next, with ASLR off too, and the non-page-multiple delta none (likely 4K aliasing
+# losing now and then on a few lines). 5% stays clear of both.
 SLOW_SHARE_LIMIT = 0.05
 # The deltas the shipped one was chosen against (README, "Measured on"): the first shipped delta (bits
 # 12-27 all zero: the AMD cliff), MemorySanitizer's kind of fix (2 MiB more), and a delta that is not a
