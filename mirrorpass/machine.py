@@ -41,7 +41,7 @@ def describe() -> dict[str, object]:
 
 def cpu_line(record: dict | None = None) -> str:
     """'Intel(R) Xeon(R) Processor (GenuineIntel, family 6 model 207)' for a report header."""
-    c = (record or {}).get("cpu") if record else cpu()
+    c = record.get("cpu") if record else cpu()
     if not isinstance(c, dict):  # results written before the CPU was a record: its model string
         return str(c or "CPU not recorded")
     return f"{c.get('model_name')} ({c.get('vendor')}, family {c.get('family')} model {c.get('model')})"

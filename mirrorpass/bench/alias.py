@@ -100,9 +100,9 @@ def probe(tool: Path, deltas: list[int], addresses: int = 400, seed: int = 1) ->
     return [summarize(d, by_delta[d]) for d in deltas]
 
 
-def run(workdir: Path, addresses: int = 400, seed: int = 1, candidates: bool = True) -> dict:
+def run(workdir: Path, addresses: int = 400, seed: int = 1) -> dict:
     """The record of one probe: the machine, the shipped delta first, then the candidates."""
-    deltas = [MIRROR_DELTA, *(d for d in CANDIDATES if candidates and d != MIRROR_DELTA)]
+    deltas = [MIRROR_DELTA, *(d for d in CANDIDATES if d != MIRROR_DELTA)]
     results = probe(build(workdir), deltas, addresses, seed)
     return {"machine": describe(), "addresses": addresses, "seed": seed, "slow_factor": SLOW_FACTOR,
             "slow_share_limit": SLOW_SHARE_LIMIT, "deltas": [r.record() for r in results]}

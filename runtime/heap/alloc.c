@@ -53,22 +53,6 @@ static bool set_up;
 static pthread_key_t cache_key;
 static uint16_t batch[NUM_CLASSES]; /* objects moved per refill/flush */
 
-static inline unsigned class_of(size_t n)
-{
-    if (n <= 256)
-        return n ? (unsigned)((n + 15) >> 4) : 1;
-    unsigned k = 63 - (unsigned)__builtin_clzl(n - 1); /* n in (2^k, 2^(k+1)], k >= 8 */
-    unsigned sub = (unsigned)((n - 1 - (1UL << k)) >> (k - 3)); /* eighths of 2^k */
-    return 17 + (k - 8) * CLASSES_PER_DOUBLING + sub;
-}
-
-static inline size_t class_size(unsigned c)
-{
-    if (c <= 16)
-        return (size_t)c << 4;
-    unsigned k = 8 + (c - 17) / CLASSES_PER_DOUBLING, sub = (c - 17) % CLASSES_PER_DOUBLING;
-    return (1UL << k) + (size_t)(sub + 1) * (1UL << (k - 3));
-}
 
 
 /* ---- thread caches ------------------------------------------------------------------------------ */

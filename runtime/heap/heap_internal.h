@@ -31,6 +31,25 @@
 #define NUM_CLASSES (17 + 7 * CLASSES_PER_DOUBLING)
 #define SMALL_MAX 32768UL
 
+/* The class of a request of n <= SMALL_MAX bytes, and a class's object size. (Also read by
+ * benchmarks/workloads/alloc_peaks.c, which maps another allocator's requests onto these classes.) */
+static inline unsigned class_of(size_t n)
+{
+    if (n <= 256)
+        return n ? (unsigned)((n + 15) >> 4) : 1;
+    unsigned k = 63 - (unsigned)__builtin_clzl(n - 1); /* n in (2^k, 2^(k+1)], k >= 8 */
+    unsigned sub = (unsigned)((n - 1 - (1UL << k)) >> (k - 3)); /* eighths of 2^k */
+    return 17 + (k - 8) * CLASSES_PER_DOUBLING + sub;
+}
+
+static inline size_t class_size(unsigned c)
+{
+    if (c <= 16)
+        return (size_t)c << 4;
+    unsigned k = 8 + (c - 17) / CLASSES_PER_DOUBLING, sub = (c - 17) % CLASSES_PER_DOUBLING;
+    return (1UL << k) + (size_t)(sub + 1) * (1UL << (k - 3));
+}
+
 /* Page map entry: kind in the top bits, payload below. */
 #define PM_KIND_MASK 0xC0000000u
 #define PM_SMALL 0x40000000u /* payload: size class of the span this page belongs to */
