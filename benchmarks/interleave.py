@@ -34,6 +34,10 @@ def main() -> int:
     parser.add_argument("binaries", nargs="+")
     args = parser.parse_args(argv[:split])
     program_args = argv[split + 1:]
+    missing = [b for b in args.binaries if not Path(b).is_file()]
+    if missing:
+        parser.error(f"no such program: {', '.join(missing)} (build each variant first, e.g. with "
+                     "`mirrorpass bench --workdir DIR`)")
     times: dict[str, list[float]] = {b: [] for b in args.binaries}
     for _ in range(args.reps):
         for binary in args.binaries:

@@ -254,24 +254,6 @@ static void *large_alloc(size_t n, bool *fresh)
     return _mirror_heap_pages_alloc((n + HEAP_PAGE - 1) / HEAP_PAGE, fresh);
 }
 
-/* A large block aligned to more than a page: over-allocate, then give the unaligned head back. */
-static void *large_aligned(size_t alignment, size_t n)
-{
-    size_t pages = (n + HEAP_PAGE - 1) / HEAP_PAGE, extra = alignment / HEAP_PAGE;
-    bool fresh;
-    char *run = _mirror_heap_pages_alloc(pages + extra, &fresh);
-    if (!run)
-        return NULL;
-    uintptr_t aligned = ((uintptr_t)run + alignment - 1) & ~(alignment - 1);
-    size_t head = (aligned - (uintptr_t)run) / HEAP_PAGE;
-    if (head) {
-        _mirror_heap_arena.page_map[_mirror_heap_page_index(run)] = PM_LARGE | (uint32_t)head;
-        _mirror_heap_pages_free(run);
-    }
-    _mirror_heap_arena.page_map[_mirror_heap_page_index((void *)aligned)] = PM_LARGE | (uint32_t)(pages + extra - head);
-    return (void *)aligned;
-}
-
 /* ---- the API ------------------------------------------------------------------------------------ */
 
 void *__mirror_malloc(size_t n)
@@ -381,7 +363,11 @@ static void *aligned(size_t alignment, size_t n)
         bool fresh;
         return large_alloc(n, &fresh);
     }
-    return large_aligned(alignment, n);
+    if (n > ARENA_BYTES || alignment > ARENA_BYTES) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return _mirror_heap_pages_alloc_aligned((n + HEAP_PAGE - 1) / HEAP_PAGE, alignment);
 }
 
 static bool valid_alignment(size_t alignment)

@@ -7,10 +7,10 @@
  *
  * Layout: one arena reserved at first use (ARENA_BYTES of address space, MAP_NORESERVE: only touched
  * pages cost memory) inside the mmap application window. Pages are handed out in runs by pages.c;
- * a run is either a span cut into objects of one size class or one large allocation. The page map
- * (one 32-bit entry per arena page, itself a MAP_NORESERVE mapping) says which. Invariant: a pointer
- * belongs to this heap iff it lies in [arena.base, arena.base + ARENA_BYTES); everything else came from
- * libc and goes back to libc.
+ * a run is a span cut into objects of one size class, one large allocation or free. The page map (one
+ * 32-bit entry per arena page, itself a MAP_NORESERVE mapping) says which: on every page of a span, on
+ * the first and last page of other runs (pages.c). Invariant: a pointer belongs to this heap iff it
+ * lies in [arena.base, arena.base + ARENA_BYTES); everything else came from libc and goes back to libc.
  */
 #ifndef MIRROR_HEAP_INTERNAL_H
 #define MIRROR_HEAP_INTERNAL_H
@@ -79,7 +79,8 @@ void _mirror_heap_unlock(heap_lock *lock);
 
 /* pages.c: runs of pages. */
 bool _mirror_heap_ensure_arena(void);
-void *_mirror_heap_pages_alloc(size_t pages, bool *fresh);
+void *_mirror_heap_pages_alloc(size_t pages, bool *fresh); /* fresh: never used, still zero */
+void *_mirror_heap_pages_alloc_aligned(size_t pages, size_t alignment); /* alignment > HEAP_PAGE */
 void _mirror_heap_pages_free(void *run);
 size_t _mirror_heap_run_pages(const void *run);
 void _mirror_heap_pages_prefork(void);

@@ -19,3 +19,11 @@ def test_sizes_alignment_and_realloc(mirror_build, tmp_path):
     assert 10.0 < worst <= 12.5, result.stdout
     assert json.loads(stats.read_text())["audit_divergent_bytes"] == 0
 
+
+
+def test_page_runs_merge_split_and_serve_other_sizes(mirror_build, tmp_path):
+    stats = tmp_path / "stats.json"
+    result = run(mirror_build("heap_reuse.c"), env={"MIRROR_OPTIONS": f"audit_at_exit=1:stats_json={stats}"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.endswith("0 failures\n"), result.stdout
+    assert json.loads(stats.read_text())["audit_divergent_bytes"] == 0
