@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Alias probe: ns per store-mirror-load iteration over random heap and stack addresses, per delta.
 
-For the shipped MIRROR_DELTA (runtime/mirror_layout.h) and the candidates in mirrorpass/bench/alias.py,
+For the shipped MIRROR_DELTA (runtime/base/layout.h) and the candidates in mirrorpass/bench/alias.py,
 prints the CPU, the median with and without the mirror store, the worst address and the share of slow
 addresses (slower than 3x the delta's median), and appends the record to
 benchmarks/results/alias_probe.jsonl. Exit status 1 when the shipped delta's share of slow addresses is
@@ -18,8 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from rich.console import Console
-
+import mirrorpass.console
 from mirrorpass.bench.alias import run, warning
 from mirrorpass.errors import MirrorError
 from mirrorpass.report.terminal import alias_table
@@ -33,7 +32,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
-    console = Console()
+    console = mirrorpass.console.stdout
     try:
         with tempfile.TemporaryDirectory() as tmp:
             record = run(Path(tmp), args.addresses, args.seed)

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     stderr: Console  # progress bars: stdout stays for tables and JSON
 
 
+PIPE_WIDTH = 140
+
+
 def __getattr__(name: str) -> Console:
     """`stdout` and `stderr` are made on first use: importing rich costs mirror-cc ~30 ms per call,
     and a compiler invoked thousands of times by make never prints a table."""
@@ -28,7 +31,11 @@ def __getattr__(name: str) -> Console:
         raise AttributeError(name)
     from rich.console import Console
 
-    made = Console(stderr=name == "stderr")
+    stream = sys.stderr if name == "stderr" else sys.stdout
+    # A pipe or a CI log gets rich's 80 columns, which cuts the cells of wide tables ("-0x5000000100…"):
+    # give them PIPE_WIDTH unless COLUMNS says otherwise. A terminal keeps its own width.
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else PIPE_WIDTH
+    made = Console(stderr=name == "stderr", width=width)
     globals()[name] = made
     return made
 

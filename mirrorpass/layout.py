@@ -1,4 +1,4 @@
-"""The mirror mapping, read from runtime/mirror_layout.h so that C and Python share one definition."""
+"""The mirror mapping, read from runtime/base/layout.h so that C and Python share one definition."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_DIR = REPO_ROOT / "runtime"
-LAYOUT_HEADER = RUNTIME_DIR / "mirror_layout.h"
+LAYOUT_HEADER = RUNTIME_DIR / "base" / "layout.h"
 
 
 def _read_defines(path: Path) -> dict[str, int]:

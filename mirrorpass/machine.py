@@ -1,7 +1,7 @@
 """The machine a figure was measured on: CPU model string, vendor, family/model/stepping, kernel, cores.
 
 The same build has run 1.2x native on one x86-64 CPU and 7x on another (AMD's L1D way predictor and
-the mirror delta: runtime/mirror_layout.h), so every recorded figure carries this. Standard library
+the mirror delta: runtime/base/layout.h), so every recorded figure carries this. Standard library
 only."""
 
 from __future__ import annotations

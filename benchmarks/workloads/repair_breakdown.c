@@ -1,6 +1,6 @@
 /* repair_breakdown.c — where a page repair's time goes, phase by phase, on this CPU and kernel.
  *
- * The same steps as the runtime's repair of a native page (runtime/signal.c: repair_native, rebuild),
+ * The same steps as the runtime's repair of a native page (runtime/recovery/signal.c: repair_native, rebuild),
  * done by this program's own SIGBUS handler on its own pages, so that each step can be timed alone:
  *   lose      an empty memfd mapped over the page (what the injector does; not part of the repair)
  *   deliver   from the faulting read to the first instruction of the handler (fault + signal delivery)

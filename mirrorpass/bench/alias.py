@@ -2,7 +2,7 @@
 
 alias_probe.c times `store p; store p+DELTA; load p` against `store p; load p` over random heap and stack
 lines for each delta asked for. This module builds it with clang-22, runs it for the shipped delta
-(runtime/mirror_layout.h) and the candidates it was chosen against, and sums up per delta: the median,
+(runtime/base/layout.h) and the candidates it was chosen against, and sums up per delta: the median,
 the worst address, and the share of slow addresses (slower than SLOW_FACTOR x the delta's own median:
 the way-predictor cliff of AMD's L1D, which twice the stores alone never shows). The verdict is a ratio
 within one run, never a wall-clock time, so it holds on a noisy machine.
@@ -120,5 +120,5 @@ def warning(record: dict) -> str | None:
     return (f"the shipped mirror delta {d['delta']} has {d['slow']} slow addresses of {d['addresses']} "
             f"({d['slow_share']:.0%}, more than {SLOW_SHARE_LIMIT:.0%}: slower than {SLOW_FACTOR:g}x the median "
             f"{d['median_ns']:.2f} ns, worst {d['worst_ns']:.2f} ns at {d['worst_address']} ({d['worst_region']})) on "
-            f"this CPU; every mirrored store pays it. Choose another MIRROR_DELTA in runtime/mirror_layout.h "
+            f"this CPU; every mirrored store pays it. Choose another MIRROR_DELTA in runtime/base/layout.h "
             f"with benchmarks/alias_probe.py and record it under this CPU in the README's 'Measured on'")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 OUTCOMES = ("recovered", "crashed", "hung", "sdc", "reported")
 NOT_INJECTED = "not_injected"
 NOT_INJECTED_LIMIT = 0.10  # share of a workload's runs of one build
-REPORT_MARK = "cannot restore"  # runtime/signal.c report_lost()
+REPORT_MARK = "cannot restore"  # runtime/recovery/signal.c report_lost()
 
 
 @dataclass

@@ -9,7 +9,7 @@ For each workload and each build (native, mirrored):
 2. N runs. Run i draws a seed and a moment, a fraction of the golden duration in [0.05, 0.85), the
    same for both builds; its `losses` pages are lost by then, one every moment/losses. Pages are lost
    by the runtime's injector in the mirrored build and by the preloaded native injector
-   (runtime/native/inject_native.c) in the native one, both logging each page they lose. A run that
+   (runtime/inject/native.c) in the native one, both logging each page they lose. A run that
    ended before it lost any page is `not_injected`: counted and shown, never in the rates; more than
    NOT_INJECTED_LIMIT of them fails the campaign (check_injected), since its rates then say little.
 Runs of both builds are interleaved and run `jobs` at a time.

@@ -25,9 +25,9 @@ def _stale() -> bool:
     if not ARCHIVE.exists():
         return True
     built = ARCHIVE.stat().st_mtime
-    # *.inc: the option and statistics tables (flags.inc, stats.inc).
-    sources = [*RUNTIME_DIR.glob("*.[ch]"), *RUNTIME_DIR.glob("*.inc"), *RUNTIME_DIR.glob("heap/*.[ch]"),
-               *INCLUDE_DIR.glob("*.h"), RUNTIME_DIR / "Makefile"]
+    # One folder per layer (runtime/LAYERS); *.inc: the option and statistics tables (base/flags.inc, stats.inc).
+    sources = [*RUNTIME_DIR.glob("*/*.[ch]"), *RUNTIME_DIR.glob("*/*.inc"), RUNTIME_DIR / "Makefile",
+               RUNTIME_DIR / "LAYERS"]
     return any(src.stat().st_mtime > built for src in sources if src.exists())
 
 

@@ -8,7 +8,7 @@ faults exactly where the uninstrumented program would). What is mirrored and how
   mirror store: the mirror is memory no device or handler watches.
 - `store atomic`, every `atomicrmw`, `cmpxchg`: a call to the runtime's __mirror_sync_atomic, which
   copies the native word to the mirror until native stayed unchanged across the copy
-  (runtime/atomic_sync.c). Replaying them on the mirror does not work: an exchange or a CAS replayed
+  (runtime/mirror/atomic_sync.c). Replaying them on the mirror does not work: an exchange or a CAS replayed
   by racing threads leaves the mirror stale (seen with a contended CAS loop), and even a commuting
   add is applied twice when its mirror page was lost and is rebuilt from native -- which already
   holds the add -- by the replay's own fault (seen under injection). A copy is idempotent.
@@ -21,7 +21,7 @@ faults exactly where the uninstrumented program would). What is mirrored and how
   mirror without the new bytes, and the mirror copy would then make native and mirror agree on the
   stale ones.
 - memcpy/memmove of any other size: one call to the runtime, __mirror_copy or __mirror_move
-  (runtime/copy.c), in place of the native copy: it makes the native copy and then the mirror copy
+  (runtime/mirror/copy.c), in place of the native copy: it makes the native copy and then the mirror copy
   (most such copies are short, and a second library call per copy cost more than its bytes). A
   destination page lost while the native copy runs, and written again by it (glibc stores a large
   copy's head and tail last), is rebuilt from the mirror without the bytes written before the loss:
@@ -111,9 +111,9 @@ SETJMP_FUNCTIONS = frozenset({"@setjmp", "@_setjmp", "@sigsetjmp", "@__sigsetjmp
 JMP_BUF_BYTES = 200  # glibc x86-64: struct __jmp_buf_tag (registers, mask flag, saved signal mask)
 MEMCPY_DECL = "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1 immarg)"
 MEMSET_DECL = "declare void @llvm.memset.p0.i64(ptr, i8, i64, i1 immarg)"
-SYNC_ATOMIC = "__mirror_sync_atomic"  # runtime/atomic_sync.c
-COPY, MOVE = "__mirror_copy", "__mirror_move"  # runtime/copy.c: a copy and its mirror copy in one call
-REPAIRS = "__mirror_repairs"  # runtime/signal.c: native page rebuilds begun so far
+SYNC_ATOMIC = "__mirror_sync_atomic"  # runtime/mirror/atomic_sync.c
+COPY, MOVE = "__mirror_copy", "__mirror_move"  # runtime/mirror/copy.c: a copy and its mirror copy in one call
+REPAIRS = "__mirror_repairs"  # runtime/recovery/signal.c: native page rebuilds begun so far
 # memcpy of at most this many bytes (a constant) is lowered to a few moves: a page lost in the middle
 # of those is not worth a guard (see the module docstring).
 GUARDED_MEMCPY_MIN = 257
@@ -136,7 +136,7 @@ class PassOptions:
     addressing: Addressing = Addressing.SEGMENT
     source: str = "<module>"
     mode: str = "all"  # or "annotated": only MIRROR_PROTECT functions (selection.py)
-    route_libc: bool = True  # rename calls listed in runtime/routes.h to the runtime's __mirror_ functions
+    route_libc: bool = True  # rename calls listed in runtime/libc/routes.h to the runtime's __mirror_ functions
     ignorelist: Ignorelist | None = None  # -fmirror-ignorelist: functions and files left alone
 
 
@@ -177,12 +177,12 @@ def instrument_module(text: str, options: PassOptions) -> tuple[str, ModuleRepor
     if needs_memset and "@llvm.memset.p0.i64" not in declarations:
         tail.append(MEMSET_DECL)
     if options.addressing is Addressing.SEGMENT:
-        # Tells the runtime that this program needs the GS base (runtime/init.c checks its address). Also
+        # Tells the runtime that this program needs the GS base (runtime/process/init.c checks its address). Also
         # in modules with nothing to mirror: a segment-mode main that only dlopens segment-mode plugins
         # must still set it.
         tail.append("@__mirror_uses_gs = weak global i8 1")
     if annotated:
-        # Tells the runtime that the program protects only what it asks for (runtime/init.c): the
+        # Tells the runtime that the program protects only what it asks for (runtime/process/init.c): the
         # executable's globals stay out of the protected domain, libc's allocations stay libc's.
         tail.append("@__mirror_mode_annotated = weak global i8 1")
     out = _insert_module_asm(module.render(), manifest_module_asm(report) + instrumented_note_module_asm())

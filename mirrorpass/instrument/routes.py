@@ -1,6 +1,6 @@
 """Routing libc calls of instrumented code to the runtime: `@malloc` becomes `@__mirror_malloc`.
 
-The list lives in runtime/routes.h (one `MIRROR_ROUTE(name)` per function), next to the C code that
+The list lives in runtime/libc/routes.h (one `MIRROR_ROUTE(name)` per function), next to the C code that
 defines the routed functions. Renaming the symbol everywhere in the module -- declaration, calls and
 address-taken uses such as `ptr @malloc` in a table of function pointers -- sends every path of the
 instrumented code through the runtime, while libc and uninstrumented libraries keep calling libc.
@@ -20,7 +20,7 @@ import re
 
 from ..layout import RUNTIME_DIR
 
-ROUTES_HEADER = RUNTIME_DIR / "routes.h"
+ROUTES_HEADER = RUNTIME_DIR / "libc" / "routes.h"
 ROUTE_PREFIX = "__mirror_"
 
 

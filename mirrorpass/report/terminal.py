@@ -94,7 +94,7 @@ def alias_table(record: dict) -> Table:
     table = Table(title=f"alias probe, {record['addresses']} random heap and stack lines: ns per iteration of "
                         f"store, mirror store, load (mirrored) and of store, load (plain)\n"
                         f"{cpu_line(machine)}, {machine['date']}", box=box.SIMPLE_HEAD,
-                  caption=f"* the shipped MIRROR_DELTA (runtime/mirror_layout.h); slow: over {record['slow_factor']:g}x the median")
+                  caption=f"* the shipped MIRROR_DELTA (runtime/base/layout.h); slow: over {record['slow_factor']:g}x the median")
     for name in ("delta", "mirrored", "plain", "worst mirrored", "slow"):
         table.add_column(name, justify="left" if name in ("delta", "worst mirrored") else "right", no_wrap=True)
     for d in record["deltas"]:

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../internal.h"
+#include "heap/heap.h"
 #include "heap_internal.h"
 
 /* Objects a thread cache moves to or from the central list at once, and the most it keeps. */

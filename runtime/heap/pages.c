@@ -15,7 +15,7 @@
 #include <sched.h>
 #include <sys/mman.h>
 
-#include "../internal.h"
+#include "heap/heap.h"
 #include "heap_internal.h"
 
 #define MAX_BIN_PAGES 256

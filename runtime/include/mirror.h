@@ -1,7 +1,7 @@
 /* mirror.h — the interface between a program built with mirror-cc and the mirrorpass runtime.
  *
  * A program built with mirror-cc writes every byte it stores twice: once at its address p and once
- * at mirror(p) (see runtime/mirror_layout.h). The runtime linked into the program reserves the mirror,
+ * at mirror(p) (see runtime/base/layout.h). The runtime linked into the program reserves the mirror,
  * seeds it from the executable's writable data before any instrumented code runs, and rebuilds pages
  * lost to memory errors from it.
  */

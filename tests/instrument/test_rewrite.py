@@ -46,7 +46,7 @@ def test_delta_is_the_documented_value():
     assert DELTA == -0x500000010000
 
 
-# AMD's L1D way-predictor hash of linear-address bits 12-27 (runtime/mirror_layout.h): XOR-folded pairs.
+# AMD's L1D way-predictor hash of linear-address bits 12-27 (runtime/base/layout.h): XOR-folded pairs.
 UTAG_PAIRS = ((12, 27), (13, 26), (14, 25), (15, 20), (16, 21), (17, 22), (18, 23), (19, 24))
 
 
@@ -330,7 +330,7 @@ GUARDED_TAIL = [
 @pytest.mark.parametrize("function, helper", [("cpn", "__mirror_copy"), ("mmoven", "__mirror_move")])
 def test_copy_of_unknown_size_is_one_runtime_call_and_copies_the_mirror_back_when_a_page_was_rebuilt(
         writes_o2, mode, function, helper):
-    """The native copy and its mirror copy are one call to the runtime (runtime/copy.c): most such
+    """The native copy and its mirror copy are one call to the runtime (runtime/mirror/copy.c): most such
     copies are short, and two library calls cost more than their bytes. The repair counter is read
     before and after it; when it changed, a page lost during the copy came back without part of it:
     the mirror is copied back, in a block of its own (a zero-length copy in line cost a third call

@@ -85,8 +85,8 @@ def mirror_build(runtime_archive: Path, tmp_path_factory: pytest.TempPathFactory
     """mirror_build("prog.c", cflags=..., ldflags=...) -> path of the binary, built by mirror-cc -O2.
 
     Like the programs users build: every store instrumented, the runtime linked by mirror-cc itself.
-    Programs may include internal.h (the runtime's directory is on the include path) for white-box
-    checks. Built once per session for each (sources, flags); tests only run them.
+    Programs may include the runtime's layer headers ("domain/domain.h": runtime/ is on the include
+    path) for white-box checks. Built once per session for each (sources, flags); tests only run them.
     """
     if not MIRROR_CC.exists():
         pytest.skip(f"{MIRROR_CC} is missing (run scripts/setup.sh)")

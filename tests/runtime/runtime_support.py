@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-LAYOUT_HEADER = Path(__file__).resolve().parents[2] / "runtime" / "mirror_layout.h"
+LAYOUT_HEADER = Path(__file__).resolve().parents[2] / "runtime" / "base" / "layout.h"
 
 
 def layout_constants() -> dict[str, int]:
-    """The numbers of runtime/mirror_layout.h, the single source of truth for the mapping."""
+    """The numbers of runtime/base/layout.h, the single source of truth for the mapping."""
     text = LAYOUT_HEADER.read_text()
     return {
         name: int(number, 16) * (-1 if sign else 1)
@@ -78,12 +78,12 @@ def assert_one_line_fatal(result: subprocess.CompletedProcess, *fragments: str) 
     return line
 
 
-FLAGS_TABLE = Path(__file__).resolve().parents[2] / "runtime" / "flags.inc"
-STATS_TABLE = Path(__file__).resolve().parents[2] / "runtime" / "stats.inc"
+FLAGS_TABLE = Path(__file__).resolve().parents[2] / "runtime" / "base" / "flags.inc"
+STATS_TABLE = Path(__file__).resolve().parents[2] / "runtime" / "base" / "stats.inc"
 
 
 def option_table() -> dict[str, dict[str, str]]:
-    """The options of runtime/flags.inc, the single table the runtime generates its parser from:
+    """The options of runtime/base/flags.inc, the single table the runtime generates its parser from:
     name -> {"type": "BOOL" | "INT(0, 3)" | "PATH" | 'CHOICE("a|b")', "default": ..., "help": ...}."""
     table = {}
     for match in re.finditer(
@@ -97,7 +97,7 @@ def option_table() -> dict[str, dict[str, str]]:
 
 
 def stat_names() -> list[str]:
-    """The statistics of runtime/stats.inc, in table order."""
+    """The statistics of runtime/base/stats.inc, in table order."""
     return re.findall(r"^MIRROR_STAT\((\w+),", STATS_TABLE.read_text(), re.MULTILINE)
 
 

@@ -1,6 +1,6 @@
-"""The audit (runtime/audit.c) and the exit statistics (runtime/stats.c): every resident protected page
+"""The audit (runtime/recovery/audit.c) and the exit statistics (runtime/base/stats.c): every resident protected page
 equals its mirror in programs whose writes are all instrumented; writes behind the mirror's back are
-found and named; print_stats and stats_json report the table of runtime/stats.inc."""
+found and named; print_stats and stats_json report the table of runtime/base/stats.inc."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def runs(stderr: str) -> list[tuple[int, int, int, str]]:
 def read_stats(path) -> dict[str, int]:
     data = json.loads(path.read_text())
     assert isinstance(data, dict)
-    assert list(data) == stat_names(), "keys differ from runtime/stats.inc"
+    assert list(data) == stat_names(), "keys differ from runtime/base/stats.inc"
     assert all(type(v) is int and v >= 0 for v in data.values()), data
     return data
 

@@ -1,5 +1,5 @@
-"""The injector's targets beyond the protected domain, its log, and the coverage sample (runtime/inject.c,
-runtime/stats.c, runtime/resident.c): what `mirrorpass campaign` builds on. Real processes, real SIGBUS."""
+"""The injector's targets beyond the protected domain, its log, and the coverage sample (runtime/inject/inject.c,
+runtime/base/stats.c, runtime/base/resident.c): what `mirrorpass campaign` builds on. Real processes, real SIGBUS."""
 
 from __future__ import annotations
 

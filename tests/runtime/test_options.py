@@ -1,4 +1,4 @@
-"""MIRROR_OPTIONS (runtime/flags.inc, flags.c): one table gives the defaults, the parser and help=1;
+"""MIRROR_OPTIONS (runtime/base/flags.inc, flags.c): one table gives the defaults, the parser and help=1;
 a wrong option stops the program before main with one line naming what is valid; log_path and
 verbosity steer where and how much the runtime says (report.c)."""
 

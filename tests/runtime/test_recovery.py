@@ -1,4 +1,4 @@
-"""Recovery (runtime/signal.c, runtime/inject.c): real processes built by mirror-cc lose pages and get real
+"""Recovery (runtime/recovery/signal.c, runtime/inject/inject.c): real processes built by mirror-cc lose pages and get real
 SIGBUS signals; the runtime rebuilds protected pages from their mirror, reports what it cannot rebuild in
 one line and then lets the program get what it would have got without mirrorpass (its own handler, else
 death by SIGBUS).
@@ -350,7 +350,7 @@ def test_page_lost_while_a_thread_waits_comes_back_with_the_mutex_released(mirro
 
 def test_mirror_page_lost_inside_a_memmove_keeps_the_moved_bytes(mirror_build):
     """memmove's mirror move used to run before the native one: a mirror page lost and rebuilt (from
-    native) in between kept the old bytes, and no recopy followed (runtime/copy.c)."""
+    native) in between kept the old bytes, and no recopy followed (runtime/mirror/copy.c)."""
     result = run(mirror_build(program("move_mirror_lost")))
     assert result.returncode == 0, result.stderr
     assert result.stdout == "native ok=1 mirror_diff=0 faults=1\n"

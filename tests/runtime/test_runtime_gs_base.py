@@ -1,4 +1,4 @@
-"""The GS base (runtime/init.c, set_gs_base): segment-mode mirror stores work everywhere they must,
+"""The GS base (runtime/process/init_linux.c, set_gs_base): segment-mode mirror stores work everywhere they must,
 and a program that needs GS stops clearly where the CPU or kernel cannot provide it."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The message writer (runtime/report.c) and mirror_diff's refusal of addresses without a mirror."""
+"""The message writer (runtime/base/report.c) and mirror_diff's refusal of addresses without a mirror."""
 
 from __future__ import annotations
 

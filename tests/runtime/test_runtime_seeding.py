@@ -1,4 +1,4 @@
-"""Seeding (runtime/init.c, seed_executable_data): the executable's data is in the mirror at main,
+"""Seeding (runtime/process/init_linux.c, seed_executable_data): the executable's data is in the mirror at main,
 without making zero pages resident; and where the runtime keeps its own state."""
 
 from __future__ import annotations

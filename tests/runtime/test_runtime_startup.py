@@ -1,4 +1,4 @@
-"""Start-up (runtime/init.c): the layout check, the mirror reservation, and when it all happens."""
+"""Start-up (runtime/process/init.c): the layout check, the mirror reservation, and when it all happens."""
 
 from __future__ import annotations
 

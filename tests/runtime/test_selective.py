@@ -1,4 +1,4 @@
-"""Annotated mode at run time (runtime/selective.c, runtime/init.c): what the program protects with
+"""Annotated mode at run time (runtime/heap/selective.c, runtime/process/init.c): what the program protects with
 mirror_malloc comes back after a loss, pages of malloc'd memory and globals are reported as lost outside
 the protected domain and the process dies, and libc keeps the allocations it hands out."""
 

@@ -2,7 +2,7 @@
 
 - Every MIRROR_ROUTE(name) has a global, default-visibility function __mirror_<name> in the runtime
   archive (a missing one is a link error in every program that calls `name`), and every wrapper the
-  wrap_*.c files define is routed (an unrouted one is dead code).
+  libc/*.c files define is routed (an unrouted one is dead code).
 - programs/wrappers/emitted_names.c, compiled to IR with the configurations programs really use
   (-O0/-O2, _FORTIFY_SOURCE=2/3, _FILE_OFFSET_BITS=64, -fno-builtin), calls only functions that write
   caller memory; every symbol it ends up calling (__isoc99_sscanf, __memcpy_chk, stat64, ...) is routed.
@@ -72,7 +72,7 @@ def test_every_route_has_a_visible_wrapper(runtime_archive: Path) -> None:
 
 def test_every_wrapper_is_routed() -> None:
     defined = set()
-    for source in RUNTIME.glob("wrap_*.c"):
+    for source in RUNTIME.glob("libc/*.c"):
         defined |= set(re.findall(r"^MIRROR_WRAPPER [^(]*?\b__mirror_(\w+)\(", source.read_text(), re.M))
     assert defined, "no wrappers found"
     unrouted = sorted(defined - set(routed_functions()))

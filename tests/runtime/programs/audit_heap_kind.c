@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "domain/domain.h"
 #include "mirror.h"
 
 int main(void)

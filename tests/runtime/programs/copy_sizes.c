@@ -1,4 +1,4 @@
-/* runtime/copy.c through the pass: memcpy and memmove of every size up to 200 bytes and of a few sizes
+/* runtime/mirror/copy.c through the pass: memcpy and memmove of every size up to 200 bytes and of a few sizes
  * up to 12,000 (the registers path up to 64, libc or 4 KiB chunks through the stack above), within one
  * buffer at shifts that overlap both ways and between two buffers. After each copy the result is
  * compared with a byte loop the optimiser cannot turn into a copy, and the mirror with native

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "domain/domain.h"
 #include "mirror.h"
 
 long data_global = 42;

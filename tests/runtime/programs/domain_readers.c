@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <sys/time.h>
 
-#include "internal.h"
+#include "domain/domain.h"
 
 #define PAGE 4096UL
 #define CHURN_ROUNDS 200000

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "mirror.h"
-#include "mirror_layout.h"
+#include "base/layout.h"
 
 /* A segment-mode mirror store of value to the mirror of lvalue (volatile: one store, as written). */
 #define MIRROR_STORE(lvalue, value) \

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "internal.h"
+#include "base/base.h"
 #include "mirror.h"
 
 int main(int argc, char **argv)

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "mirror.h"
-#include "recovery/recovery.h"
+#include "recovery/recovery_test.h"
 
 struct account {
     long balance;

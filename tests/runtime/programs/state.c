@@ -2,7 +2,7 @@
  * it) and lists the executable's seeded writable ranges. */
 #include <stdio.h>
 
-#include "internal.h"
+#include "base/base.h"
 
 extern char __start_mirror_rt_state[], __stop_mirror_rt_state[];
 

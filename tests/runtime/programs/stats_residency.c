@@ -5,7 +5,7 @@
 #include <sys/mman.h>
 
 #include "mirror.h"
-#include "mirror_layout.h"
+#include "base/layout.h"
 
 #define BIG (64UL << 20)
 

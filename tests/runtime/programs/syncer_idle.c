@@ -1,4 +1,4 @@
-/* The blocked-wait syncer (runtime/wrap_sync.c) once woke every 5 ms for the rest of the process's life
+/* The blocked-wait syncer (runtime/libc/sync.c) once woke every 5 ms for the rest of the process's life
  * after the first blocking call. Here one short wait starts it; then nothing waits for 300 ms, and the
  * program prints how many times each other thread was scheduled meanwhile: "idle switches=N" (the
  * largest count of a thread that is not main). */

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "domain/domain.h"
 #include "mirror.h"
-#include "recovery/recovery.h"
+#include "recovery/recovery_test.h"
 
 enum { SMALL = 20000, SMALL_SIZE = 48, LARGE = 8, LARGE_SIZE = 64 * 1024, MAX_LOST = 512 };
 

@@ -17,7 +17,7 @@
 
 #include "mirror.h"
 #include "mirror_test.h"
-#include "recovery/recovery.h"
+#include "recovery/recovery_test.h"
 
 /* A relocated constant: .data.rel.ro, inside PT_GNU_RELRO. */
 static pid_t (*const volatile call_getpid)(void) = getpid;

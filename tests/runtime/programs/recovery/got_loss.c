@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "mirror.h"
-#include "recovery/recovery.h"
+#include "recovery/recovery_test.h"
 
 static int find_got(struct dl_phdr_info *info, size_t size, void *out)
 {

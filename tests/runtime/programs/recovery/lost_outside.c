@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "mirror.h"
-#include "recovery/recovery.h"
+#include "recovery/recovery_test.h"
 
 static void say_page(uintptr_t page)
 {

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "mirror.h"
-#include "recovery/recovery.h"
+#include "recovery/recovery_test.h"
 
 static struct {
     pthread_mutex_t lock;

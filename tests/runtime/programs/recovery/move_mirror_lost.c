@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 
 #include "mirror.h"
-#include "mirror_layout.h"
+#include "base/layout.h"
 
 #define PAGES 3
 

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "mirror.h"
-#include "recovery/recovery.h"
+#include "recovery/recovery_test.h"
 
 #ifndef BUS_MCEERR_AR
 #define BUS_MCEERR_AR 4
