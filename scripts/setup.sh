@@ -8,6 +8,9 @@ need_apt=()
 command -v clang-22 >/dev/null 2>&1 || need_apt+=(clang-22)
 command -v make >/dev/null 2>&1 || need_apt+=(make)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
+# Real libraries the tests link, uninstrumented (tests/deps): zlib and readline with their headers.
+[ -e /usr/include/zlib.h ] || need_apt+=(zlib1g-dev)
+[ -e /usr/include/readline/readline.h ] || need_apt+=(libreadline-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} with apt-get" >&2
   sudo_cmd=()

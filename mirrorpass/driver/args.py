@@ -89,6 +89,8 @@ class Invocation:
     ignorelist: Ignorelist | None = None  # -fmirror-ignorelist=FILE
     debug: bool = False
     links_executable: bool = True  # false for -shared and -r
+    relocatable: bool = False  # -r: links no program, loads no library
+    uninstrumented: str = "warn"  # -fmirror-uninstrumented=warn|error|allow (mirrorpass/deps/check.py)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -191,6 +193,7 @@ def parse_args(argv: list[str]) -> Invocation:
             inv.emit_llvm = True
         elif arg in ("-shared", "-r", "--shared"):
             inv.links_executable = False
+            inv.relocatable = inv.relocatable or arg == "-r"
         elif arg.startswith("-O"):
             inv.opt_level = arg[2:] or "1"
         elif arg in PASSTHROUGH_FLAGS or arg.startswith(("-print-", "--print-")):
@@ -255,8 +258,13 @@ def _mirror_option(inv: Invocation, arg: str) -> None:
         if value not in ("wrap", "direct"):
             raise MirrorError(f"invalid value '{value}' in '{arg}'; use wrap or direct")
         inv.route_libc = value == "wrap"
+    elif name == "-fmirror-uninstrumented":
+        if value not in ("warn", "error", "allow"):
+            raise MirrorError(f"invalid value '{value}' in '{arg}'; use warn, error or allow")
+        inv.uninstrumented = value
     else:
         raise MirrorError(
             f"unknown option '{arg}'; mirror-cc knows -fmirror-addressing=segment|offset, "
-            "-fmirror-mode=all|annotated|off, -fmirror-ignorelist=FILE and -fmirror-libc=wrap|direct"
+            "-fmirror-mode=all|annotated|off, -fmirror-ignorelist=FILE, -fmirror-libc=wrap|direct and "
+            "-fmirror-uninstrumented=warn|error|allow"
         )

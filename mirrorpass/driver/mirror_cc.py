@@ -9,6 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..deps.check import check_link
 from ..toolchain import check_versions, clang_path
 from .args import Action, Input, Invocation, parse_args
 from .build_log import log_link
@@ -80,6 +81,8 @@ def _compile_and_link(inv: Invocation, workdir: Path) -> int:
     if inv.links_executable:
         link_args += runtime_link_args()
     code = _exec_clang(link_args)
+    if code == 0 and not inv.relocatable:
+        code = check_link(inv.output or "a.out", link_args, inv.uninstrumented)
     log_link(inv, code)
     return code
 

@@ -160,9 +160,10 @@ uint64_t _mirror_stat_get(enum _mirror_stat stat);
 /* print_stats: every counter on one line, in table order. */
 void _mirror_stats_print(void);
 
-/* stats_json: the counters as one JSON object, written atomically (to <path>.tmp.<pid>, then renamed).
- * A process other than initial_pid (a forked child) writes <path>.<pid>; "%p" in path is the pid. */
-void _mirror_stats_write_json(const char *path, int initial_pid);
+/* stats_json: the counters as one JSON object, written atomically (to <path>.tmp.<pid>, then renamed),
+ * then `members` (more JSON members from the layers above, or NULL). A process other than initial_pid
+ * (a forked child) writes <path>.<pid>; "%p" in path is the pid. */
+void _mirror_stats_write_json(const char *path, int initial_pid, const char *members);
 
 /* ---- Mappings and resident pages (resident.c; also linked into the native injector) ------------------ */
 

@@ -68,9 +68,9 @@ static bool write_all(int fd, const char *data, size_t len)
     return true;
 }
 
-void _mirror_stats_write_json(const char *requested_path, int initial_pid)
+void _mirror_stats_write_json(const char *requested_path, int initial_pid, const char *members)
 {
-    char path[4200], temporary[4300], json[4096];
+    char path[4200], temporary[4300], json[16384];
     int pid = getpid();
     const char *pid_mark = strstr(requested_path, "%p");
     if (pid_mark) { /* one file per process: a service's test suite starts many */
@@ -90,6 +90,8 @@ void _mirror_stats_write_json(const char *requested_path, int initial_pid)
     for (int i = 0; i < MIRROR_STAT_COUNT; i++)
         len += _mirror_format(json + len, sizeof json - len, "%s\"%s\": %llu", i ? ", " : "", stat_names[i],
                               (unsigned long long)_mirror_stat_get(i));
+    if (members && *members)
+        len += _mirror_format(json + len, sizeof json - len, ", %s", members);
     len += _mirror_format(json + len, sizeof json - len, "}\n");
 
     int fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

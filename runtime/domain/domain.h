@@ -77,6 +77,9 @@ void _mirror_seed_pages(uintptr_t start, uintptr_t end, bool file_backed);
 void _mirror_libraries_register(void);
 /* Take libraries that are no longer loaded out of the domain (after dlclose). */
 void _mirror_libraries_forget_unloaded(void);
+/* `"uninstrumented_libraries": ["path", ...]`, every library loaded so far that has no .note.mirrorpass
+ * and is not glibc's (covered.inc), as a JSON member into out; returns its length. */
+size_t _mirror_uninstrumented_json(char *out, size_t capacity);
 
 /* ---- Residency and coverage (coverage.c) --------------------------------------------------------------- */
 

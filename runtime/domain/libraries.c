@@ -7,8 +7,12 @@
  * and adds them to the domain, like the executable's data. Libraries loaded later with dlopen are added
  * when dlopen returns (their constructors, instrumented, have run inside it with mirrored stores; the
  * seeding copies what the loader wrote), and taken out after dlclose, so that an address range reused
- * by another mapping is never "restored" from a stale mirror. Libraries without the note (libc, uninstrumented
- * ones) stay outside the domain.
+ * by another mapping is never "restored" from a stale mirror. Libraries without the note stay outside
+ * the domain. glibc's (covered.inc) are covered by the libc wrappers; any other is uninstrumented: what
+ * it writes into the program's memory (a buffer it fills, a heap block it updates) is not mirrored, so
+ * a lost page it wrote would be rebuilt stale. Those are listed in stats_json (uninstrumented_libraries)
+ * and named at start-up with verbosity>=1, and always when dlopen loads one (unless allow_uninstrumented
+ * names it).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -21,6 +25,7 @@
 
 #define MAX_LIBRARIES 64
 #define MAX_SEGMENTS 4
+#define MAX_UNINSTRUMENTED 64
 
 struct library {
     uintptr_t load_bias; /* 0: free slot */
@@ -29,9 +34,89 @@ struct library {
     char name[128];
 };
 
+struct uninstrumented {
+    uintptr_t load_bias;
+    char name[128];
+};
+
 static struct {
     struct library items[MAX_LIBRARIES];
+    struct uninstrumented uninstrumented[MAX_UNINSTRUMENTED]; /* every one loaded so far, in load order */
+    int uninstrumented_count;
+    bool started; /* start-up's registration is done: later ones come from dlopen */
 } libraries MIRROR_RT_STATE;
+
+/* glibc's libraries, whose writes the libc wrappers cover: runtime/domain/covered.inc. */
+static bool covered(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *so = strstr(base, ".so");
+    size_t n = so ? (size_t)(so - base) : strlen(base);
+#define MIRROR_COVERED(stem)                                                                              \
+    if (n == sizeof stem - 1 && memcmp(base, stem, n) == 0)                                               \
+        return true;
+#include "covered.inc"
+#undef MIRROR_COVERED
+    return false;
+}
+
+/* allow_uninstrumented: file names separated by '|' (':' and ',' separate the options themselves). */
+static bool allowed(const char *path)
+{
+    const char *list = _mirror_flags.allow_uninstrumented;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    for (const char *item = list; item && *item;) {
+        const char *end = strchr(item, '|');
+        size_t len = end ? (size_t)(end - item) : strlen(item);
+        if (len == n && memcmp(item, base, n) == 0)
+            return true;
+        item = end ? end + 1 : item + len;
+    }
+    return false;
+}
+
+static void note_uninstrumented(struct dl_phdr_info *info)
+{
+    const char *name = info->dlpi_name;
+    if (!name || !*name || strncmp(name, "linux-vdso", 10) == 0 || covered(name))
+        return;
+    for (int i = 0; i < libraries.uninstrumented_count; i++)
+        if (libraries.uninstrumented[i].load_bias == info->dlpi_addr &&
+            strcmp(libraries.uninstrumented[i].name, name) == 0)
+            return;
+    if (libraries.uninstrumented_count < MAX_UNINSTRUMENTED) {
+        struct uninstrumented *u = &libraries.uninstrumented[libraries.uninstrumented_count++];
+        u->load_bias = info->dlpi_addr;
+        _mirror_format(u->name, sizeof u->name, "%s", name);
+    }
+    const char *what = "uninstrumented library %s: what it writes into the program's memory is not mirrored, "
+                       "so a lost page it wrote would be rebuilt stale (rebuild it with mirror-cc; "
+                       "allow_uninstrumented=%s if it writes none)";
+    const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+    if (!libraries.started)
+        _mirror_verbose(1, what, name, base);
+    else if (!allowed(name))
+        _mirror_report(what, name, base);
+}
+
+size_t _mirror_uninstrumented_json(char *out, size_t capacity)
+{
+    size_t len = _mirror_format(out, capacity, "\"uninstrumented_libraries\": [");
+    for (int i = 0; i < libraries.uninstrumented_count && len < capacity; i++) {
+        len += _mirror_format(out + len, capacity - len, "%s\"", i ? ", " : "");
+        for (const char *c = libraries.uninstrumented[i].name; *c && len + 2 < capacity; c++) {
+            if (*c == '"' || *c == '\\')
+                out[len++] = '\\';
+            out[len++] = *c;
+        }
+        len += _mirror_format(out + len, capacity - len, "\"");
+    }
+    len += _mirror_format(out + len, capacity - len, "]");
+    return len < capacity ? len : capacity - 1;
+}
 
 static bool has_mirrorpass_note(struct dl_phdr_info *info)
 {
@@ -67,8 +152,12 @@ static int register_library(struct dl_phdr_info *info, size_t size, void *first)
         *(bool *)first = false;
         return 0;
     }
-    if (info->dlpi_addr == 0 || find(info->dlpi_addr) || !has_mirrorpass_note(info))
+    if (info->dlpi_addr == 0 || find(info->dlpi_addr))
         return 0;
+    if (!has_mirrorpass_note(info)) {
+        note_uninstrumented(info);
+        return 0;
+    }
     struct library *lib = find(0);
     if (!lib) {
         _mirror_report("more than %d instrumented shared libraries: %s stays outside the protected domain",
@@ -100,6 +189,7 @@ void _mirror_libraries_register(void)
 {
     bool first = true;
     dl_iterate_phdr(register_library, &first);
+    libraries.started = true;
 }
 
 static int mark_loaded(struct dl_phdr_info *info, size_t size, void *loaded)

@@ -15,5 +15,6 @@ __attribute__((visibility("default"))) void *__mirror_malloc(size_t n);
 __attribute__((visibility("default"))) void *__mirror_calloc(size_t count, size_t size);
 __attribute__((visibility("default"))) void *__mirror_realloc(void *p, size_t n);
 __attribute__((visibility("default"))) void __mirror_free(void *p);
+__attribute__((visibility("default"))) size_t __mirror_malloc_usable_size(void *p);
 
 #endif

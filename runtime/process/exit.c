@@ -29,8 +29,11 @@ static void at_exit(void)
                        audit.divergent_bytes, audit.runs, audit.pages_checked, audit.ranges);
     if (_mirror_flags.print_stats)
         _mirror_stats_print();
-    if (_mirror_flags.stats_json != NULL)
-        _mirror_stats_write_json(_mirror_flags.stats_json, initial_pid);
+    if (_mirror_flags.stats_json != NULL) {
+        static char members[8192] MIRROR_RT_STATE;
+        _mirror_uninstrumented_json(members, sizeof members);
+        _mirror_stats_write_json(_mirror_flags.stats_json, initial_pid, members);
+    }
 }
 
 void _mirror_exit_init(void)

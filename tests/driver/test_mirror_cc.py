@@ -136,7 +136,8 @@ def test_unknown_mirror_option_is_a_clear_error(srcdir):
     assert res.returncode == 1
     assert res.stderr.strip().splitlines() == [
         "mirror-cc: error: unknown option '-fmirror-adressing=offset'; "
-        "mirror-cc knows -fmirror-addressing=segment|offset, -fmirror-mode=all|annotated|off, -fmirror-ignorelist=FILE and -fmirror-libc=wrap|direct"
+        "mirror-cc knows -fmirror-addressing=segment|offset, -fmirror-mode=all|annotated|off, -fmirror-ignorelist=FILE, -fmirror-libc=wrap|direct and "
+        "-fmirror-uninstrumented=warn|error|allow"
     ]
 
 

@@ -1,0 +1,94 @@
+"""Libraries mirror-cc did not build (mirrorpass/deps, runtime/domain/libraries.c): mirror-cc warns when it
+links one (the real system libz, found by dpkg in Debian's zlib), -fmirror-uninstrumented=error fails
+the link, the runtime lists the ones it loads in stats_json and names a dlopen'd one."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from tests.conftest import CLANG, MIRROR_CC
+
+ZLIB_PROGRAM = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <zlib.h>
+int main(void) {
+    unsigned long n = 1 << 16, out = compressBound(n);
+    unsigned char *src = malloc(n), *dst = malloc(out);
+    for (unsigned long i = 0; i < n; i++) src[i] = (unsigned char)(i * 7 % 251);
+    if (compress2(dst, &out, src, n, 6) != Z_OK) return 1;
+    printf("%lu -> %lu\n", n, out);
+    return 0;
+}
+"""
+
+
+def mirror_cc(tmp_path, *args):
+    return subprocess.run([str(MIRROR_CC), *args], cwd=tmp_path, capture_output=True, text=True)
+
+
+@pytest.fixture
+def zlib_source(tmp_path):
+    (tmp_path / "z.c").write_text(ZLIB_PROGRAM)
+    return tmp_path
+
+
+def test_linking_the_system_libz_warns_with_its_path_and_source_package(zlib_source):
+    proc = mirror_cc(zlib_source, "-O2", "z.c", "-lz", "-o", "z")
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("mirror-cc: warning:")]
+    assert len(warnings) == 1, proc.stderr
+    assert "z loads libz.so.1 (/" in warnings[0] and "libz.so.1), which mirror-cc did not build" in warnings[0]
+    assert "Debian's source package zlib (apt-get source zlib" in warnings[0]
+    assert (zlib_source / "z").exists()
+
+
+def test_error_policy_fails_the_link_and_leaves_no_output(zlib_source):
+    proc = mirror_cc(zlib_source, "-O2", "z.c", "-lz", "-o", "z", "-fmirror-uninstrumented=error")
+    assert proc.returncode == 1 and "mirror-cc: error: z loads libz.so.1" in proc.stderr, proc.stderr
+    assert not (zlib_source / "z").exists()
+
+
+def test_allow_policy_and_glibc_alone_say_nothing(zlib_source):
+    assert mirror_cc(zlib_source, "-O2", "z.c", "-lz", "-o", "z", "-fmirror-uninstrumented=allow").stderr == ""
+    (zlib_source / "m.c").write_text("#include <math.h>\nint main(int c, char **v) { (void)v; return (int)sqrt(c); }\n")
+    assert mirror_cc(zlib_source, "-O2", "m.c", "-lm", "-lpthread", "-o", "m").stderr == ""
+
+
+def test_an_instrumented_library_is_not_warned_about(tmp_path):
+    (tmp_path / "lib.c").write_text("int lib_value(int x) { static int last; last = x; return last + 1; }\n")
+    (tmp_path / "main.c").write_text("int lib_value(int);\nint main(void) { return lib_value(1) - 2; }\n")
+    lib = mirror_cc(tmp_path, "-O2", "-fPIC", "-shared", "lib.c", "-o", "libmine.so")
+    assert lib.returncode == 0 and lib.stderr == "", lib.stderr
+    proc = mirror_cc(tmp_path, "-O2", "main.c", "-L.", "-lmine", f"-Wl,-rpath,{tmp_path}", "-o", "main")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+
+
+def test_the_runtime_lists_uninstrumented_libraries_and_names_a_dlopened_one(tmp_path, zlib_source):
+    assert mirror_cc(zlib_source, "-O2", "z.c", "-lz", "-o", "z").returncode == 0
+    stats = tmp_path / "stats.json"
+    env = {**os.environ, "MIRROR_OPTIONS": f"stats_json={stats}"}
+    run = subprocess.run([str(zlib_source / "z")], env=env, capture_output=True, text=True)
+    assert run.returncode == 0 and run.stderr == "", run.stderr  # named only with verbosity>=1
+    libraries = json.loads(stats.read_text())["uninstrumented_libraries"]
+    assert [os.path.basename(p) for p in libraries] == ["libz.so.1"], libraries
+
+    (tmp_path / "plain.c").write_text("int plain(int *p) { *p = 7; return 0; }\n")
+    subprocess.run([CLANG, "-O2", "-fPIC", "-shared", str(tmp_path / "plain.c"), "-o", str(tmp_path / "libplain.so")],
+                   check=True)
+    (tmp_path / "d.c").write_text(
+        '#include <dlfcn.h>\n#include <stdio.h>\n'
+        'int main(int argc, char **argv) { (void)argc; void *h = dlopen(argv[1], RTLD_NOW);\n'
+        '  int (*f)(int *) = h ? (int (*)(int *))dlsym(h, "plain") : 0; int v = 0; if (f) f(&v);\n'
+        '  printf("%d\\n", v); return h == 0; }\n')
+    assert mirror_cc(tmp_path, "-O2", "d.c", "-o", "d").returncode == 0
+    loaded = subprocess.run([str(tmp_path / "d"), str(tmp_path / "libplain.so")], capture_output=True, text=True)
+    assert loaded.stdout == "7\n"
+    assert f"mirrorpass: uninstrumented library {tmp_path}/libplain.so: what it writes" in loaded.stderr, loaded.stderr
+    allowed = subprocess.run([str(tmp_path / "d"), str(tmp_path / "libplain.so")], capture_output=True, text=True,
+                             env={**os.environ, "MIRROR_OPTIONS": "allow_uninstrumented=libother.so|libplain.so"})
+    assert allowed.stdout == "7\n" and allowed.stderr == "", allowed.stderr
