@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.table import Table
 
 from ..console import run_tool, stdout
+from ..deps.closure import closure
 from ..elf.manifest import read_manifest
 from ..errors import MirrorError
 from ..layout import RUNTIME_DIR
@@ -30,8 +31,9 @@ def _inspect(args: argparse.Namespace) -> int:
         runtime_objects = len({fn.source for fn in manifest.functions if fn.source.startswith(runtime)})
         hidden = len(manifest.functions) - len(kept)
         manifest = dataclasses.replace(manifest, functions=kept, objects=manifest.objects - runtime_objects)
+    libraries = closure(args.binary)
     if args.json:
-        print(json.dumps(manifest.as_json(), indent=2))
+        print(json.dumps({**manifest.as_json(), "libraries": [dataclasses.asdict(lib) for lib in libraries]}, indent=2))
         return 0
     totals = manifest.totals()
     functions = sorted(manifest.functions, key=lambda f: (-f.mirrored, f.name))
@@ -59,7 +61,29 @@ def _inspect(args: argparse.Namespace) -> int:
     stdout.print(table)
     if hidden:
         stdout.print(f"({hidden} functions of mirrorpass's own runtime not shown; --all shows them)")
+    stdout.print(_libraries_table(args.binary, libraries))
     return 0
+
+
+# What each kind of library means for recovery (mirrorpass/deps/closure.py).
+_LIBRARY_KIND = {
+    "instrumented": "built by mirror-cc: its stores are mirrored, its data protected",
+    "covered": "glibc: what it writes into the program's memory, the runtime's wrappers mirror",
+    "uninstrumented": "NOT mirrored: a lost page it wrote would be rebuilt stale",
+    "missing": "not found on the loader's search path",
+}
+
+
+def _libraries_table(binary: str, libraries: list) -> Table:
+    table = Table(title=f"{binary}: the shared libraries it will load ({len(libraries)})")
+    table.add_column("library")
+    table.add_column("path", overflow="fold")
+    table.add_column("kind")
+    table.add_column("what it means", overflow="fold")
+    for lib in libraries:
+        kind = f"[bold red]{lib.kind}[/]" if lib.kind in ("uninstrumented", "missing") else lib.kind
+        table.add_row(lib.name, lib.path or "-", kind, _LIBRARY_KIND[lib.kind])
+    return table
 
 
 def _count(n: int, noun: str) -> str:
@@ -287,7 +311,49 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--json", help="write the summary (ratios, geomeans, targets) as JSON here ('-': stdout)")
     report.add_argument("--tables", action="store_true", help="also print the tables when writing --html/--json")
     report.set_defaults(handler=_report)
+
+    deps = sub.add_parser("deps", help="the protected program's libraries: rebuild Debian source packages "
+                                       "instrumented into a prefix, list what it holds")
+    deps_sub = deps.add_subparsers(dest="deps_command", required=True)
+    deps_install = deps_sub.add_parser("install", help="fetch Debian bookworm sources, build them with mirror-build, "
+                                                       "run their tests, install into the prefix")
+    deps_install.add_argument("packages", nargs="+", metavar="PKG", help="Debian source package (zlib, libevent, ...)")
+    deps_install.add_argument("--prefix", type=Path, help="default: $MIRRORPASS_CACHE/deps/<arch>")
+    deps_install.add_argument("--jobs", type=int, help="parallel build jobs (default: the cores)")
+    deps_install.set_defaults(handler=_deps_install)
+    deps_list = deps_sub.add_parser("list", help="the packages installed in the prefix, their versions and tests")
+    deps_list.add_argument("--prefix", type=Path, help="default: $MIRRORPASS_CACHE/deps/<arch>")
+    deps_list.set_defaults(handler=_deps_list)
     return parser
+
+
+def _deps_install(args: argparse.Namespace) -> int:
+    from ..deps import install  # noqa: PLC0415
+
+    records = install.install(args.packages, args.prefix, args.jobs, log=lambda line: print(line, file=sys.stderr))
+    stdout.print(_deps_table(records, (args.prefix or install.default_prefix()).resolve()))
+    return 0
+
+
+def _deps_list(args: argparse.Namespace) -> int:
+    from ..deps import install  # noqa: PLC0415
+
+    prefix = (args.prefix or install.default_prefix()).resolve()
+    stdout.print(_deps_table(list(install.read_manifest(prefix).values()), prefix))
+    return 0
+
+
+def _deps_table(records: list[dict], prefix: Path) -> Table:
+    table = Table(title=f"instrumented libraries in {prefix} (a machine's build times: see the README)")
+    for name in ("package", "version", "build system", "tests", "build s", "test s"):
+        table.add_column(name, justify="right" if name.endswith(" s") else "left")
+    for r in records:
+        tests = r["tests"]
+        verdict = "not run" if not tests.get("ran") else "passed" if tests["passed"] else \
+            f"[bold red]failed (exit {tests['exit_status']})[/]"
+        table.add_row(r["package"], r["version"], r["build_system"], verdict, f"{r['build_seconds']:.1f}",
+                      f"{r['test_seconds']:.1f}")
+    return table
 
 
 def _main(argv: list[str]) -> int:

@@ -91,6 +91,8 @@ class Invocation:
     links_executable: bool = True  # false for -shared and -r
     relocatable: bool = False  # -r: links no program, loads no library
     uninstrumented: str = "warn"  # -fmirror-uninstrumented=warn|error|allow (mirrorpass/deps/check.py)
+    prefix_compile_flags: list[str] = field(default_factory=list)  # the deps prefix (mirrorpass/deps/prefix.py)
+    prefix_link_flags: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property

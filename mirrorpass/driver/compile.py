@@ -84,7 +84,7 @@ def _compile_source(inv: Invocation, source: Input, output: str, workdir: Path, 
         lower.parse_ir(text, source.path)  # a user's IR file: report its own errors first
     else:
         ir_path = workdir / (Path(source.path).stem + ".ll")
-        code = emit_ir(inv, source, inv.flags() + extra_flags, ir_path, output)
+        code = emit_ir(inv, source, inv.flags() + inv.prefix_compile_flags + extra_flags, ir_path, output)
         if code != 0:
             raise ClangFailed(f"clang failed on {source.path}", exit_code=code)
         text = ir_path.read_text(encoding="utf-8", errors="surrogateescape")

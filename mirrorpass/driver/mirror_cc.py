@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from ..deps.check import check_link
+from ..deps.prefix import active_prefix, compile_flags, link_flags
 from ..toolchain import check_versions, clang_path
 from .args import Action, Input, Invocation, parse_args
 from .build_log import log_link
@@ -22,6 +23,10 @@ def run(argv: list[str]) -> int:
     if inv.action is Action.PASSTHROUGH:
         return _exec_clang(inv.args)
     check_versions()
+    prefix = active_prefix()
+    if prefix is not None:
+        inv.prefix_compile_flags = compile_flags(prefix)
+        inv.prefix_link_flags = link_flags(prefix)
     for warning in inv.warnings:
         print(f"mirror-cc: warning: {warning}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="mirror-cc-") as tmp:
@@ -78,6 +83,7 @@ def _compile_and_link(inv: Invocation, workdir: Path) -> int:
         link_args.insert(0, "-Qunused-arguments")
     if not _asks_lazy_binding(link_args):
         link_args.append(EAGER_BINDING)
+    link_args += inv.prefix_link_flags
     if inv.links_executable:
         link_args += runtime_link_args()
     code = _exec_clang(link_args)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from ..deps.prefix import active_prefix, pkg_config_path
 from ..driver.build_log import ENV_BUILD_LOG
 from ..errors import MirrorError
 from ..toolchain import CLANG_ENV, clang_path
@@ -80,6 +81,9 @@ def build_environment(shim_dir: Path, clang: str, flags: list[str], log_path: st
     env[CLANG_ENV] = clang  # mirror-cc must find the real clang-22, not the shim of that name
     env[ENV_BUILD_FLAGS] = " ".join(flags)
     env[ENV_BUILD_LOG] = log_path
+    prefix = active_prefix()
+    if prefix is not None:  # pkg-config finds the instrumented dependencies first
+        env["PKG_CONFIG_PATH"] = pkg_config_path(prefix, env.get("PKG_CONFIG_PATH"))
     return env
 
 

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import CLANG, MIRROR_CC
+from tests.conftest import CLANG, MIRROR_CC, MIRRORPASS
 
 ZLIB_PROGRAM = r"""
 #include <stdio.h>
@@ -28,7 +28,9 @@ int main(void) {
 
 
 def mirror_cc(tmp_path, *args):
-    return subprocess.run([str(MIRROR_CC), *args], cwd=tmp_path, capture_output=True, text=True)
+    # No prefix of instrumented dependencies (mirrorpass/deps/prefix.py): the system's libz is the subject.
+    env = {**os.environ, "MIRRORPASS_DEPS_PREFIX": ""}
+    return subprocess.run([str(MIRROR_CC), *args], cwd=tmp_path, capture_output=True, text=True, env=env)
 
 
 @pytest.fixture
@@ -92,3 +94,15 @@ def test_the_runtime_lists_uninstrumented_libraries_and_names_a_dlopened_one(tmp
     allowed = subprocess.run([str(tmp_path / "d"), str(tmp_path / "libplain.so")], capture_output=True, text=True,
                              env={**os.environ, "MIRROR_OPTIONS": "allow_uninstrumented=libother.so|libplain.so"})
     assert allowed.stdout == "7\n" and allowed.stderr == "", allowed.stderr
+
+
+def test_inspect_lists_the_libraries_and_which_are_instrumented(zlib_source):
+    assert mirror_cc(zlib_source, "-O2", "z.c", "-lz", "-o", "z").returncode == 0
+    shown = subprocess.run([MIRRORPASS, "inspect", "--json", "z"], cwd=zlib_source,
+                           capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    kinds = {lib["name"]: lib["kind"] for lib in json.loads(shown.stdout)["libraries"]}
+    assert kinds == {"libz.so.1": "uninstrumented", "libc.so.6": "covered", "ld-linux-x86-64.so.2": "covered"}
+    table = subprocess.run([MIRRORPASS, "inspect", "z"], cwd=zlib_source,
+                           capture_output=True, text=True)
+    assert "the shared libraries it will load (3)" in table.stdout and "uninstrumented" in table.stdout

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mirrorpass.projects.debian_sources import SourceFetchError, ensure_tclsh, fetch
-from realworld_steps import check_stats, copy_tree, fail, read_stats, run_step
+from realworld_steps import StepFailed, check_stats, copy_tree, fail, read_stats, run_step
 from tests.conftest import BIN, CLANG, MIRRORPASS
 
 pytestmark = pytest.mark.slow
@@ -98,8 +98,13 @@ class Server:
         return run_step(PROJECT, f"redis-cli {' '.join(args)}", cmd, cwd=self.tree)
 
     def benchmark(self) -> None:
-        run_step(PROJECT, "redis-benchmark", [self.tree / "src" / "redis-benchmark", "-p", str(self.port), *BENCHMARK],
-                 cwd=self.tree, timeout=600)
+        try:
+            run_step(PROJECT, "redis-benchmark", [self.tree / "src" / "redis-benchmark", "-p", str(self.port),
+                                                  *BENCHMARK], cwd=self.tree, timeout=600)
+        except StepFailed as exc:  # the client only sees a reset connection: the server's log says why
+            status = self.process.poll()
+            state = "still running" if status is None else f"exited with status {status}"
+            fail(PROJECT, "redis-benchmark", f"{str(exc).splitlines()[0]}; redis-server {state}", self.log())
 
     def digest(self) -> str:
         return self.cli("DEBUG", "DIGEST").stdout.decode().strip()
