@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from .cache import cache_base
 from .errors import ToolchainError
 
 EXPECTED_MAJOR = 22
@@ -34,8 +35,7 @@ def clang_path() -> str:
 
 
 def _version_cache() -> Path:
-    base = os.environ.get("MIRRORPASS_CACHE")
-    return (Path(base).expanduser() if base else Path.home() / ".cache" / "mirrorpass") / "clang-versions.json"
+    return cache_base() / "clang-versions.json"
 
 
 @functools.cache

@@ -33,7 +33,6 @@ from ..layout import RUNTIME_DIR
 COVERED_TABLE = RUNTIME_DIR / "domain" / "covered.inc"
 NOTE_NAME = "mirrorpass"
 DEFAULT_DIRS = ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib")
-KINDS = ("instrumented", "covered", "uninstrumented", "missing")
 
 
 @cache
@@ -50,7 +49,7 @@ def is_covered(name: str) -> bool:
 class Library:
     name: str  # as DT_NEEDED names it: "libz.so.1"
     path: str | None  # where it was found (None: missing)
-    kind: str  # one of KINDS
+    kind: str  # instrumented, covered, uninstrumented or missing (the module's docstring)
     needed_by: str  # the object that names it first
 
 

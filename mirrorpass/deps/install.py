@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..errors import MirrorError
 from ..projects import debian_sources
-from .prefix import ENV_PREFIX, MANIFEST, default_prefix, pkg_config_path
+from .prefix import ENV_PREFIX, MANIFEST, compile_flags, default_prefix, lib_dir, link_flags, pkg_config_path
 
 MIRROR_BUILD = Path(sys.executable).parent / "mirror-build"
 __all__ = ["default_prefix", "install", "read_manifest"]
@@ -40,15 +40,10 @@ def read_manifest(prefix: Path) -> dict:
         raise MirrorError(f"{path} is not valid JSON ({exc}); remove it to start the prefix afresh") from None
 
 
-def library_dir(prefix: Path) -> Path:
-    return prefix / "lib"
-
-
 @dataclass
 class Step:
-    name: str
+    name: str  # "test" is recorded, not required; any other step must succeed
     command: list[str]
-    required: bool = True  # the package's tests are recorded, not required
 
 
 def build_system(tree: Path) -> str:
@@ -66,18 +61,18 @@ def steps_for(system: str, prefix: Path, stage: Path, jobs: int) -> list[Step]:
     if system == "autotools":
         return [Step("configure", [*wrap, "./configure", f"--prefix={prefix}"]),
                 Step("build", [*wrap, "make", f"-j{jobs}"]),
-                Step("test", [*wrap, "make", "check", f"-j{jobs}"], required=False),
+                Step("test", [*wrap, "make", "check", f"-j{jobs}"]),
                 Step("install", ["make", "install", f"DESTDIR={stage}"])]
     if system == "cmake":
         return [Step("configure", [*wrap, "cmake", "-S", ".", "-B", "_build", f"-DCMAKE_INSTALL_PREFIX={prefix}",
-                                   "-DCMAKE_BUILD_TYPE=RelWithDebInfo", f"-DCMAKE_INSTALL_RPATH={library_dir(prefix)}"]),
+                                   "-DCMAKE_BUILD_TYPE=RelWithDebInfo", f"-DCMAKE_INSTALL_RPATH={lib_dir(prefix)}"]),
                 Step("build", [*wrap, "cmake", "--build", "_build", f"-j{jobs}"]),
-                Step("test", ["ctest", "--test-dir", "_build", f"-j{jobs}"], required=False),
-                Step("install", ["cmake", "--install", "_build"], required=True)]
+                Step("test", ["ctest", "--test-dir", "_build", f"-j{jobs}"]),
+                Step("install", ["env", f"DESTDIR={stage}", "cmake", "--install", "_build"])]
     return [Step("configure", [*wrap, _tool("meson"), "setup", "_build", f"--prefix={prefix}", "--libdir=lib",
-                               "--buildtype=debugoptimized", f"-Dc_link_args=-Wl,-rpath,{library_dir(prefix)}"]),
+                               "--buildtype=debugoptimized", f"-Dc_link_args=-Wl,-rpath,{lib_dir(prefix)}"]),
             Step("build", [*wrap, _tool("ninja"), "-C", "_build", f"-j{jobs}"]),
-            Step("test", [*wrap, _tool("meson"), "test", "-C", "_build", f"--num-processes={jobs}"], required=False),
+            Step("test", [*wrap, _tool("meson"), "test", "-C", "_build", f"--num-processes={jobs}"]),
             Step("install", [_tool("meson"), "install", "-C", "_build", "--destdir", str(stage)])]
 
 
@@ -93,11 +88,12 @@ def _tool(name: str) -> str:
 
 
 def build_environment(prefix: Path) -> dict[str, str]:
+    # In CFLAGS and LDFLAGS too, not only through mirror-cc's own use of the prefix: that starts with
+    # the prefix's manifest (after the first package), and configure's preprocessor checks skip it.
     env = dict(os.environ)
-    lib = library_dir(prefix)
     env["PKG_CONFIG_PATH"] = pkg_config_path(prefix, env.get("PKG_CONFIG_PATH"))
-    env["CFLAGS"] = " ".join(filter(None, [env.get("CFLAGS", "-O2 -g"), f"-I{prefix / 'include'}"]))
-    env["LDFLAGS"] = " ".join(filter(None, [env.get("LDFLAGS"), f"-L{lib}", f"-Wl,-rpath,{lib}"]))
+    env["CFLAGS"] = " ".join([env.get("CFLAGS", "-O2 -g"), *compile_flags(prefix)])
+    env["LDFLAGS"] = " ".join(filter(None, [env.get("LDFLAGS"), *link_flags(prefix)]))
     env["CMAKE_PREFIX_PATH"] = str(prefix)
     env[ENV_PREFIX] = str(prefix)  # mirror-cc links what is already built there, not another prefix's
     return env
@@ -108,15 +104,13 @@ def build_order(packages: list[str]) -> list[str]:
     binaries: dict[str, set[str]] = {}
     depends: dict[str, str] = {}
     for package in packages:
-        proc = subprocess.run(["apt-cache", "showsrc", package], capture_output=True, text=True)
-        stanzas = [s for s in debian_sources._parse_deb822(proc.stdout) if s.get("package") == package]
-        if proc.returncode != 0 or not stanzas:
-            debian_sources.ensure_deb_src(package)
-            proc = subprocess.run(["apt-cache", "showsrc", package], capture_output=True, text=True)
-            stanzas = [s for s in debian_sources._parse_deb822(proc.stdout) if s.get("package") == package]
+        try:
+            stanzas = debian_sources.source_stanzas(package)
+        except debian_sources.SourceFetchError as exc:
+            raise MirrorError(str(exc)) from None
         if not stanzas:
-            raise MirrorError(f"no Debian source package {package!r} (apt-cache showsrc {package} lists none); "
-                              "name the source package, e.g. zlib for zlib1g-dev")
+            raise MirrorError(f"no Debian source package {package!r} (apt-cache showsrc --only-source {package} "
+                              "lists none); name the source package, e.g. zlib for zlib1g-dev")
         binaries[package] = {b.strip() for b in stanzas[0].get("binary", "").replace("\n", " ").split(",")}
         depends[package] = stanzas[0].get("build-depends", "") + "," + stanzas[0].get("build-depends-arch", "")
     needs = {p: {q for q in packages if q != p and any(_mentions(depends[p], b) for b in binaries[q])}
@@ -150,8 +144,6 @@ def install_one(package: str, prefix: Path, jobs: int, log) -> dict:
         record = {"package": package, "version": info.get("debian_version", tree.name), "build_system": system,
                   "tests": {"ran": False}, "build_seconds": 0.0, "test_seconds": 0.0}
         for step in steps_for(system, prefix, stage, jobs):
-            if system == "cmake" and step.name == "install":
-                step.command = ["env", f"DESTDIR={stage}", *step.command]
             started = time.monotonic()
             log(f"{package}: {step.name}: {' '.join(step.command)}")
             proc = subprocess.run(step.command, cwd=work, env=env, capture_output=True, text=True)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..cache import cache_base
+
 MANIFEST = "mirrorpass-deps.json"
 ENV_PREFIX = "MIRRORPASS_DEPS_PREFIX"
 
 
 def default_prefix() -> Path:
-    from ..projects.debian_sources import cache_base  # noqa: PLC0415  (only when no prefix is named)
-
     return cache_base() / "deps" / os.uname().machine
 
 
@@ -34,11 +34,14 @@ def compile_flags(prefix: Path) -> list[str]:
     return [f"-I{prefix / 'include'}"]
 
 
+def lib_dir(prefix: Path) -> Path:
+    return prefix / "lib"
+
+
 def link_flags(prefix: Path) -> list[str]:
-    lib = prefix / "lib"
-    return [f"-L{lib}", f"-Wl,-rpath,{lib}"]
+    return [f"-L{lib_dir(prefix)}", f"-Wl,-rpath,{lib_dir(prefix)}"]
 
 
 def pkg_config_path(prefix: Path, current: str | None) -> str:
-    dirs = [str(prefix / "lib" / "pkgconfig"), str(prefix / "share" / "pkgconfig")]
+    dirs = [str(lib_dir(prefix) / "pkgconfig"), str(prefix / "share" / "pkgconfig")]
     return ":".join([*dirs, *filter(None, [current])])

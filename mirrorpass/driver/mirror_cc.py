@@ -9,7 +9,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..deps.check import check_link
 from ..deps.prefix import active_prefix, compile_flags, link_flags
 from ..toolchain import check_versions, clang_path
 from .args import Action, Input, Invocation, parse_args
@@ -88,6 +87,8 @@ def _compile_and_link(inv: Invocation, workdir: Path) -> int:
         link_args += runtime_link_args()
     code = _exec_clang(link_args)
     if code == 0 and not inv.relocatable:
+        from ..deps.check import check_link  # noqa: PLC0415  (pyelftools: only where a link needs it)
+
         code = check_link(inv.output or "a.out", link_args, inv.uninstrumented)
     log_link(inv, code)
     return code

@@ -18,11 +18,11 @@ import hashlib
 import os
 from pathlib import Path
 
+from ..cache import ENV_CACHE, cache_base
 from ..errors import MirrorError
 from ..toolchain import CLANG_ENV
 
 ENV_BUILD_FLAGS = "MIRRORPASS_BUILD_FLAGS"
-ENV_CACHE = "MIRRORPASS_CACHE"
 
 # Shim name -> arguments it adds before the caller's (c89/c99 are POSIX's fixed-standard compilers).
 SHIMS: dict[str, tuple[str, ...]] = {
@@ -52,16 +52,10 @@ def shim_script(mirror_cc: str, clang: str, fixed_args: tuple[str, ...]) -> str:
     )
 
 
-def _cache_root() -> Path:
-    """mirrorpass's cache, as for the test sources and kernel (tests/realworld/debian_sources.py)."""
-    env = os.environ.get(ENV_CACHE)
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "mirrorpass"
-
-
 def install_shims(mirror_cc: str, clang: str) -> Path:
     """The shim directory for this mirror-cc and clang, (re)written where it is missing or differs."""
     key = hashlib.sha256(f"{mirror_cc}\0{clang}".encode()).hexdigest()[:12]
-    shim_dir = _cache_root() / f"shims-{key}"
+    shim_dir = cache_base() / f"shims-{key}"
     try:
         shim_dir.mkdir(parents=True, exist_ok=True)
         for name, fixed_args in SHIMS.items():

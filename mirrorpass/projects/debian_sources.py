@@ -58,6 +58,7 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from ..cache import cache_base
 from ..system import as_root, can_be_root
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "sqlite_amalgamation",
     "ensure_deb_src",
     "ensure_tclsh",
+    "source_stanzas",
     "source_versions",
 ]
 
@@ -103,11 +105,6 @@ class SourceFetchError(RuntimeError):
 
 
 # ----------------------------------------------------------------------------------------- helpers
-
-
-def cache_base() -> Path:
-    env = os.environ.get("MIRRORPASS_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "mirrorpass"
 
 
 def sources_dir() -> Path:
@@ -427,6 +424,14 @@ def _stanza_versions(text: str, package: str) -> list[str]:
             versions.append(v)
     versions.sort(key=functools.cmp_to_key(_compare_debian_versions), reverse=True)
     return versions
+
+
+def source_stanzas(package: str) -> list[dict[str, str]]:
+    """The `apt-cache showsrc --only-source` stanzas of source package `package`, its deb-src indexes
+    added first where they are missing (keys lower-case: "binary", "build-depends"). Empty: none."""
+    ensure_deb_src(package)
+    proc = _run(["apt-cache", "showsrc", "--only-source", package], package, "apt-cache showsrc", check=False)
+    return [stanza for stanza in _parse_deb822(proc.stdout) if stanza.get("package") == package]
 
 
 def source_versions(package: str) -> list[str]:

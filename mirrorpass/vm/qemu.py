@@ -82,6 +82,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+from ..cache import cache_base
 from ..system import as_root, can_be_root
 
 __all__ = [
@@ -223,10 +224,6 @@ class VMRun:
 
 # ----------------------------------------------------------------------------------------- helpers
 
-
-def cache_base() -> Path:
-    env = os.environ.get("MIRRORPASS_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "mirrorpass"
 
 
 def kernel_cache_dir() -> Path:

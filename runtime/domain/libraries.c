@@ -46,11 +46,16 @@ static struct {
     bool started; /* start-up's registration is done: later ones come from dlopen */
 } libraries MIRROR_RT_STATE;
 
+static const char *file_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
 /* glibc's libraries, whose writes the libc wrappers cover: runtime/domain/covered.inc. */
 static bool covered(const char *path)
 {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
+    const char *base = file_name(path);
     const char *so = strstr(base, ".so");
     size_t n = so ? (size_t)(so - base) : strlen(base);
 #define MIRROR_COVERED(stem)                                                                              \
@@ -65,8 +70,7 @@ static bool covered(const char *path)
 static bool allowed(const char *path)
 {
     const char *list = _mirror_flags.allow_uninstrumented;
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
+    const char *base = file_name(path);
     size_t n = strlen(base);
     for (const char *item = list; item && *item;) {
         const char *end = strchr(item, '|');
@@ -95,11 +99,10 @@ static void note_uninstrumented(struct dl_phdr_info *info)
     const char *what = "uninstrumented library %s: what it writes into the program's memory is not mirrored, "
                        "so a lost page it wrote would be rebuilt stale (rebuild it with mirror-cc; "
                        "allow_uninstrumented=%s if it writes none)";
-    const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
     if (!libraries.started)
-        _mirror_verbose(1, what, name, base);
+        _mirror_verbose(1, what, name, file_name(name));
     else if (!allowed(name))
-        _mirror_report(what, name, base);
+        _mirror_report(what, name, file_name(name));
 }
 
 size_t _mirror_uninstrumented_json(char *out, size_t capacity)
