@@ -96,7 +96,9 @@ def alias_table(record: dict) -> Table:
                         f"{cpu_line(machine)}, {machine['date']}", box=box.SIMPLE_HEAD,
                   caption=f"* the shipped MIRROR_DELTA (runtime/base/layout.h); slow: over {record['slow_factor']:g}x the median")
     for name in ("delta", "mirrored", "plain", "worst mirrored", "slow"):
-        table.add_column(name, justify="left" if name in ("delta", "worst mirrored") else "right", no_wrap=True)
+        # The delta is the row's name: never cut, whatever the width (80 columns in a pipe with COLUMNS set).
+        table.add_column(name, justify="left" if name in ("delta", "worst mirrored") else "right", no_wrap=True,
+                         min_width=18 if name == "delta" else None)
     for d in record["deltas"]:
         table.add_row(d["delta"] + (" *" if d["shipped"] else ""), f"{d['median_ns']:.2f}",
                       f"{d['plain_median_ns']:.2f}", f"{d['worst_ns']:.2f} {d['worst_region']} {d['worst_address']}",
