@@ -3,14 +3,16 @@
  * Each round loses one resident heap page (mirror_inject_error: the next access raises a genuine
  * SIGBUS) and times the first read of it: the fault, the kernel's signal delivery, the runtime's
  * handler (remap a fresh page, copy the mirror back), the return and the re-executed read.
- * Prints the median, 10th and 90th percentile in microseconds. */
+ * The runtime keeps SPARES pre-faulted pages for a process's first repairs (runtime/recovery/signal.c,
+ * SPARE_PAGES); later repairs map their page in the handler. Prints the median, 10th and 90th
+ * percentile in microseconds of the repairs after the spares, and the median of the first SPARES. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "mirror.h"
 
-enum { PAGES = 512, ROUNDS = 2000 };
+enum { PAGES = 512, ROUNDS = 2000, SPARES = 16 /* = SPARE_PAGES */ };
 
 static int by_value(const void *a, const void *b)
 {
@@ -39,8 +41,11 @@ int main(void)
         }
         us[r] = (b.tv_sec - a.tv_sec) * 1e6 + (b.tv_nsec - a.tv_nsec) / 1e3;
     }
-    qsort(us, ROUNDS, sizeof us[0], by_value);
-    printf("rounds %d median_us %.2f p10_us %.2f p90_us %.2f\n", ROUNDS, us[ROUNDS / 2], us[ROUNDS / 10],
-           us[ROUNDS * 9 / 10]);
+    qsort(us, SPARES, sizeof us[0], by_value);
+    double *later = us + SPARES;
+    int n = ROUNDS - SPARES;
+    qsort(later, (size_t)n, sizeof us[0], by_value);
+    printf("rounds %d median_us %.2f p10_us %.2f p90_us %.2f spare_rounds %d spare_median_us %.2f\n", n,
+           later[n / 2], later[n / 10], later[n * 9 / 10], SPARES, us[SPARES / 2]);
     return 0;
 }

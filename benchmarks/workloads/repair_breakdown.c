@@ -5,14 +5,15 @@
  *   lose      an empty memfd mapped over the page (what the injector does; not part of the repair)
  *   deliver   from the faulting read to the first instruction of the handler (fault + signal delivery)
  *   barrier   membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) (the repair counter's barrier)
- *   mmap      a fresh private anonymous page
- *   copy      4 KiB from the "mirror" into it (rep movsq, as the runtime; faults the fresh page in)
+ *   mmap      a fresh private anonymous page: with `spare`, one of a run mapped and faulted in beforehand
+ *             (the runtime's first SPARE_PAGES repairs); with `fresh`, mmap(MAP_POPULATE) (the later ones)
+ *   copy      4 KiB from the "mirror" into it (rep movsq, as the runtime)
  *   mremap    the fresh page moved over the lost one (MREMAP_MAYMOVE | MREMAP_FIXED)
  *   return    from the handler's last step to the re-executed read having completed (sigreturn)
  * The sum is the fault-to-resume time that benchmarks/recovery_latency.c measures through the real
  * runtime. Prints "phase median_us p10_us p90_us" per phase and "total ...".
  *
- *   repair_breakdown [ROUNDS]
+ *   repair_breakdown spare|fresh [ROUNDS]
  */
 #define _GNU_SOURCE
 #include <linux/membarrier.h>
@@ -34,6 +35,8 @@ static double *samples[PHASES + 1];
 static unsigned char *heap, *mirror;
 static volatile int round_index;
 static double fault_start, handler_end;
+static unsigned char *spares; /* `spare`: one pre-faulted page per round, taken from the top */
+static int spares_left;
 
 static double now_us(void) /* clock_gettime is async-signal-safe (POSIX) */
 {
@@ -58,7 +61,8 @@ static void on_sigbus(int sig, siginfo_t *info, void *context)
     uintptr_t page = (uintptr_t)info->si_addr & ~(uintptr_t)(PAGE - 1);
     syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
     double t1 = now_us();
-    void *fresh = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *fresh = spares ? spares + (size_t)(--spares_left) * PAGE
+                         : mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     double t2 = now_us();
     if (fresh == MAP_FAILED)
         _exit(3);
@@ -88,10 +92,20 @@ static void print_phase(const char *name, double *values, int rounds)
 
 int main(int argc, char **argv)
 {
-    int rounds = argc > 1 ? atoi(argv[1]) : 2000;
-    if (rounds < 10 || rounds > MAX_ROUNDS) {
-        fprintf(stderr, "usage: repair_breakdown [ROUNDS: 10..%d]\n", MAX_ROUNDS);
+    int spare = argc > 1 && strcmp(argv[1], "spare") == 0;
+    int rounds = argc > 2 ? atoi(argv[2]) : 2000;
+    if (argc < 2 || (!spare && strcmp(argv[1], "fresh") != 0) || rounds < 10 || rounds > MAX_ROUNDS) {
+        fprintf(stderr, "usage: repair_breakdown spare|fresh [ROUNDS: 10..%d]\n", MAX_ROUNDS);
         return 2;
+    }
+    if (spare) {
+        spares = mmap(NULL, (size_t)rounds * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+                      -1, 0);
+        if (spares == MAP_FAILED) {
+            perror("repair_breakdown: spares");
+            return 1;
+        }
+        spares_left = rounds;
     }
     for (int p = 0; p <= PHASES; p++)
         samples[p] = calloc((size_t)rounds, sizeof(double));

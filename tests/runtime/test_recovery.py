@@ -293,6 +293,21 @@ def test_page_lost_again_after_repair_comes_back_again(mirror_build):
     assert result.stdout == "first repair ok\nsecond repair ok\n"
 
 
+def test_repairs_after_the_spare_pages_and_in_a_forked_child(mirror_build, tmp_path):
+    """The first 16 repairs take pre-faulted spare pages, later ones map a page; a forked child starts
+    with its parent's spares copy-on-write. 40 losses in each process: every byte back, every repaired
+    page writable and private to its process, the audit at exit clean."""
+    stats_path = tmp_path / "stats.json"
+    result = run_limited(mirror_build(program("spares_then_fresh")),
+                         env={"MIRROR_OPTIONS": f"audit_at_exit=1:stats_json={stats_path}"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == "child ok\nparent ok\n"
+    children = list(tmp_path.glob("stats.json.*"))  # a forked child writes PATH.<pid>
+    assert len(children) == 1, children
+    for stats in (read_stats(stats_path), read_stats(children[0])):
+        assert (stats["recovered_pages"], stats["unrecoverable"], stats["audit_divergent_bytes"]) == (40, 0, 0), stats
+
+
 def test_injector_never_loses_both_copies_of_a_page(mirror_build, tmp_path):
     """inject_target=any used to lose a native page whose mirror it had lost earlier (untouched since)."""
     stats_path = tmp_path / "stats.json"
