@@ -1,7 +1,7 @@
 """The prefix of instrumented dependencies (`mirrorpass deps install`), as mirror-cc and mirror-build use it.
 
-When the prefix holds a manifest, mirror-cc compiles with -I<prefix>/include after the user's own -I
-(so before the system's /usr/include) and links with -L<prefix>/lib and an rpath to it (ld searches
+When the prefix holds a manifest, mirror-cc compiles (and preprocesses: -E, -M, -MM, -fsyntax-only)
+with -I<prefix>/include after the user's own -I (so before the system's /usr/include) and links with -L<prefix>/lib and an rpath to it (ld searches
 every -L for every -l, the user's first), and mirror-build puts <prefix>/lib/pkgconfig first on
 PKG_CONFIG_PATH: `mirror-cc prog.c -lz` and `pkg-config --libs zlib` then pick the instrumented build
 without the build changing. MIRRORPASS_DEPS_PREFIX names another prefix; set it empty to use none.

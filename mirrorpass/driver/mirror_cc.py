@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..deps.prefix import active_prefix, compile_flags, link_flags
 from ..toolchain import check_versions, clang_path
-from .args import Action, Input, Invocation, parse_args
+from .args import Action, Input, Invocation, Mode, parse_args
 from .build_log import log_link
 from .compile import compile_source
 from .runtime_lib import EAGER_BINDING, runtime_link_args
@@ -20,7 +20,7 @@ from .runtime_lib import EAGER_BINDING, runtime_link_args
 def run(argv: list[str]) -> int:
     inv = parse_args(argv)
     if inv.action is Action.PASSTHROUGH:
-        return _exec_clang(inv.args)
+        return _exec_clang(inv.args + _preprocessor_prefix_flags(inv))
     check_versions()
     prefix = active_prefix()
     if prefix is not None:
@@ -33,6 +33,18 @@ def run(argv: list[str]) -> int:
         if inv.action in (Action.COMPILE, Action.ASSEMBLY):
             return _compile_only(inv, workdir)
         return _compile_and_link(inv, workdir)
+
+
+# Passthrough commands that read headers: they must see the deps prefix's headers, as a compile does
+# (a configure script's `$CC -E` header check, a -M dependency scan).
+READS_HEADERS = frozenset({"-E", "-M", "-MM", "-fsyntax-only"})
+
+
+def _preprocessor_prefix_flags(inv: Invocation) -> list[str]:
+    if inv.mode is Mode.OFF or not inv.inputs or not READS_HEADERS.intersection(inv.args):
+        return []
+    prefix = active_prefix()
+    return compile_flags(prefix) if prefix is not None else []
 
 
 def _exec_clang(args: list[str]) -> int:

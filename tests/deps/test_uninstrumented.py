@@ -106,3 +106,24 @@ def test_inspect_lists_the_libraries_and_which_are_instrumented(zlib_source):
     table = subprocess.run([MIRRORPASS, "inspect", "z"], cwd=zlib_source,
                            capture_output=True, text=True)
     assert "the shared libraries it will load (3)" in table.stdout and "uninstrumented" in table.stdout
+
+
+@pytest.mark.parametrize("flag", ["-E", "-fsyntax-only", "-M"])
+def test_preprocessing_sees_the_deps_prefix_headers_as_a_compile_does(tmp_path, flag):
+    """`mirror-cc -E` and the other header-reading passthroughs used to run clang without the prefix's -I:
+    a configure script's header check found the system header while the compile used the prefix's."""
+    prefix = tmp_path / "prefix"
+    (prefix / "include").mkdir(parents=True)
+    (prefix / "mirrorpass-deps.json").write_text(json.dumps({"packages": []}))
+    (prefix / "include" / "only_in_prefix.h").write_text("#define FROM_PREFIX 42\n")
+    (tmp_path / "p.c").write_text("#include <only_in_prefix.h>\nint x = FROM_PREFIX;\n")
+    env = {**os.environ, "MIRRORPASS_DEPS_PREFIX": str(prefix)}
+    with_prefix = subprocess.run([str(MIRROR_CC), flag, "p.c"], cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert with_prefix.returncode == 0, with_prefix.stderr
+    if flag == "-E":
+        assert "int x = 42;" in with_prefix.stdout
+    if flag == "-M":
+        assert str(prefix / "include" / "only_in_prefix.h") in with_prefix.stdout.replace("\\\n", "")
+    without = subprocess.run([str(MIRROR_CC), flag, "p.c"], cwd=tmp_path, capture_output=True, text=True,
+                             env={**env, "MIRRORPASS_DEPS_PREFIX": ""})
+    assert without.returncode != 0 and "only_in_prefix.h" in without.stderr
