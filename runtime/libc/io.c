@@ -166,6 +166,33 @@ MIRROR_WRAPPER int __mirror_pipe2(int fds[2], int flags)
 
 /* ---- readiness ----------------------------------------------------------------------------------------- */
 
+/* A lost page of the buffer a readiness call reads or fills fails it with EFAULT instead of raising
+ * SIGBUS (the kernel's own access takes no signal), also when the page was lost while the call slept,
+ * after any touch beforehand: redis-server died of "epoll_wait, Bad address" under heap losses. These
+ * calls consume nothing (epoll puts an event it could not copy back on its ready list; poll and select
+ * are level-triggered), so on EFAULT the wrapper touches the buffer's protected pages (the SIGBUS
+ * handler rebuilds a lost one) and calls again, a few times at most: a genuine EFAULT stays one. */
+#define EFAULT_RETRIES 3
+#define RETRY_AFTER_EFAULT(call, touch)                                                                  \
+    __extension__({                                                                                      \
+        int result_ = (call);                                                                            \
+        for (int tries_ = 0; result_ < 0 && errno == EFAULT && tries_ < EFAULT_RETRIES; tries_++) {     \
+            touch;                                                                                       \
+            result_ = (call);                                                                            \
+        }                                                                                                \
+        result_;                                                                                         \
+    })
+
+static void touch_fd_sets(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds)
+{
+    size_t bytes = nfds <= 0 ? 0 : ((size_t)nfds + 63) / 64 * 8;
+    if (bytes > sizeof(fd_set))
+        bytes = sizeof(fd_set);
+    _mirror_touch(readfds, readfds ? bytes : 0);
+    _mirror_touch(writefds, writefds ? bytes : 0);
+    _mirror_touch(exceptfds, exceptfds ? bytes : 0);
+}
+
 /* Linux writes every revents back, also when the wait was interrupted (EINTR); the other errors
  * (EFAULT, EINVAL, ENOMEM) happen before it touches them. */
 static int wrote_pollfds(const struct pollfd *fds, nfds_t nfds, int result)
@@ -177,24 +204,27 @@ static int wrote_pollfds(const struct pollfd *fds, nfds_t nfds, int result)
 
 MIRROR_WRAPPER int __mirror_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
-    return wrote_pollfds(fds, nfds, poll(fds, nfds, timeout));
+    return wrote_pollfds(fds, nfds, RETRY_AFTER_EFAULT(poll(fds, nfds, timeout), _mirror_touch(fds, nfds * sizeof *fds)));
 }
 
 MIRROR_WRAPPER int __mirror_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
                                   const sigset_t *mask)
 {
-    return wrote_pollfds(fds, nfds, ppoll(fds, nfds, timeout, mask));
+    return wrote_pollfds(fds, nfds,
+                         RETRY_AFTER_EFAULT(ppoll(fds, nfds, timeout, mask), _mirror_touch(fds, nfds * sizeof *fds)));
 }
 
 MIRROR_WRAPPER int __mirror___poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen)
 {
-    return wrote_pollfds(fds, nfds, __poll_chk(fds, nfds, timeout, fdslen));
+    return wrote_pollfds(fds, nfds, RETRY_AFTER_EFAULT(__poll_chk(fds, nfds, timeout, fdslen),
+                                                      _mirror_touch(fds, nfds * sizeof *fds)));
 }
 
 MIRROR_WRAPPER int __mirror___ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
                                         const sigset_t *mask, size_t fdslen)
 {
-    return wrote_pollfds(fds, nfds, __ppoll_chk(fds, nfds, timeout, mask, fdslen));
+    return wrote_pollfds(fds, nfds, RETRY_AFTER_EFAULT(__ppoll_chk(fds, nfds, timeout, mask, fdslen),
+                                                      _mirror_touch(fds, nfds * sizeof *fds)));
 }
 
 /* The kernel writes back ceil(nfds / 64) words of each set it was given, when select succeeds. */
@@ -216,7 +246,8 @@ static void wrote_fd_sets(int nfds, fd_set *readfds, fd_set *writefds, fd_set *e
 MIRROR_WRAPPER int __mirror_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
                                    struct timeval *timeout)
 {
-    int result = select(nfds, readfds, writefds, exceptfds, timeout);
+    int result = RETRY_AFTER_EFAULT(select(nfds, readfds, writefds, exceptfds, timeout),
+                                    touch_fd_sets(nfds, readfds, writefds, exceptfds));
     if (result >= 0)
         wrote_fd_sets(nfds, readfds, writefds, exceptfds);
     /* Linux stores the time left in *timeout, also when interrupted. */
@@ -228,10 +259,16 @@ MIRROR_WRAPPER int __mirror_select(int nfds, fd_set *readfds, fd_set *writefds, 
 MIRROR_WRAPPER int __mirror_pselect(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
                                     const struct timespec *timeout, const sigset_t *mask)
 {
-    int result = pselect(nfds, readfds, writefds, exceptfds, timeout, mask);
+    int result = RETRY_AFTER_EFAULT(pselect(nfds, readfds, writefds, exceptfds, timeout, mask),
+                                    touch_fd_sets(nfds, readfds, writefds, exceptfds));
     if (result >= 0)
         wrote_fd_sets(nfds, readfds, writefds, exceptfds);
     return result;
+}
+
+static void touch_events(const struct epoll_event *events, int maxevents)
+{
+    _mirror_touch(events, maxevents > 0 ? (size_t)maxevents * sizeof *events : 0);
 }
 
 static int wrote_events(const struct epoll_event *events, int result)
@@ -243,19 +280,22 @@ static int wrote_events(const struct epoll_event *events, int result)
 
 MIRROR_WRAPPER int __mirror_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 {
-    return wrote_events(events, epoll_wait(epfd, events, maxevents, timeout));
+    return wrote_events(events, RETRY_AFTER_EFAULT(epoll_wait(epfd, events, maxevents, timeout),
+                                                   touch_events(events, maxevents)));
 }
 
 MIRROR_WRAPPER int __mirror_epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout,
                                         const sigset_t *mask)
 {
-    return wrote_events(events, epoll_pwait(epfd, events, maxevents, timeout, mask));
+    return wrote_events(events, RETRY_AFTER_EFAULT(epoll_pwait(epfd, events, maxevents, timeout, mask),
+                                                   touch_events(events, maxevents)));
 }
 
 MIRROR_WRAPPER int __mirror_epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
                                          const struct timespec *timeout, const sigset_t *mask)
 {
-    return wrote_events(events, epoll_pwait2(epfd, events, maxevents, timeout, mask));
+    return wrote_events(events, RETRY_AFTER_EFAULT(epoll_pwait2(epfd, events, maxevents, timeout, mask),
+                                                   touch_events(events, maxevents)));
 }
 
 /* ---- ioctl and terminals ------------------------------------------------------------------------------- */
