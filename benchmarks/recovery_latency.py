@@ -5,9 +5,9 @@ Builds benchmarks/workloads/recovery_latency.c with mirror-cc (segment and offse
 each --reps times interleaved, prints the medians (the repairs that take one of the runtime's spare
 pages, the first 16 of a process, and the later ones, which map their page), then where the time goes:
 workloads/repair_breakdown.c (clang-22, no runtime) does the runtime's repair steps in its own SIGBUS
-handler and times each one (signal delivery, membarrier, mmap, copy, mremap, sigreturn), for both paths. Appends a JSON line to
-benchmarks/results/recovery_latency.jsonl. Target: median <= 10 us.
-(`median_us` is the later repairs; `spare_median_us` the first 16 of each process.)
+handler and times each one (signal delivery, membarrier, mmap, copy, mremap, sigreturn), for both
+paths. Appends a JSON line to benchmarks/results/recovery_latency.jsonl (`median_us`: the later
+repairs; `spare_median_us`: the first 16 of each process). Target: median <= 10 us.
 
     .venv/bin/python benchmarks/recovery_latency.py --reps 5
 """

@@ -183,14 +183,9 @@ MIRROR_WRAPPER int __mirror_pipe2(int fds[2], int flags)
         result_;                                                                                         \
     })
 
-static void touch_fd_sets(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds)
+static void touch_pollfds(const struct pollfd *fds, nfds_t nfds)
 {
-    size_t bytes = nfds <= 0 ? 0 : ((size_t)nfds + 63) / 64 * 8;
-    if (bytes > sizeof(fd_set))
-        bytes = sizeof(fd_set);
-    _mirror_touch(readfds, readfds ? bytes : 0);
-    _mirror_touch(writefds, writefds ? bytes : 0);
-    _mirror_touch(exceptfds, exceptfds ? bytes : 0);
+    _mirror_touch(fds, nfds * sizeof *fds);
 }
 
 /* Linux writes every revents back, also when the wait was interrupted (EINTR); the other errors
@@ -204,37 +199,49 @@ static int wrote_pollfds(const struct pollfd *fds, nfds_t nfds, int result)
 
 MIRROR_WRAPPER int __mirror_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
-    return wrote_pollfds(fds, nfds, RETRY_AFTER_EFAULT(poll(fds, nfds, timeout), _mirror_touch(fds, nfds * sizeof *fds)));
+    return wrote_pollfds(fds, nfds, RETRY_AFTER_EFAULT(poll(fds, nfds, timeout), touch_pollfds(fds, nfds)));
 }
 
 MIRROR_WRAPPER int __mirror_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
                                   const sigset_t *mask)
 {
     return wrote_pollfds(fds, nfds,
-                         RETRY_AFTER_EFAULT(ppoll(fds, nfds, timeout, mask), _mirror_touch(fds, nfds * sizeof *fds)));
+                         RETRY_AFTER_EFAULT(ppoll(fds, nfds, timeout, mask), touch_pollfds(fds, nfds)));
 }
 
 MIRROR_WRAPPER int __mirror___poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen)
 {
     return wrote_pollfds(fds, nfds, RETRY_AFTER_EFAULT(__poll_chk(fds, nfds, timeout, fdslen),
-                                                      _mirror_touch(fds, nfds * sizeof *fds)));
+                                                      touch_pollfds(fds, nfds)));
 }
 
 MIRROR_WRAPPER int __mirror___ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
                                         const sigset_t *mask, size_t fdslen)
 {
     return wrote_pollfds(fds, nfds, RETRY_AFTER_EFAULT(__ppoll_chk(fds, nfds, timeout, mask, fdslen),
-                                                      _mirror_touch(fds, nfds * sizeof *fds)));
+                                                      touch_pollfds(fds, nfds)));
 }
 
-/* The kernel writes back ceil(nfds / 64) words of each set it was given, when select succeeds. */
+/* The bytes of each fd_set select reads and, when it succeeds, writes back: ceil(nfds / 64) words. */
+static size_t fd_set_bytes(int nfds)
+{
+    size_t bytes = nfds <= 0 ? 0 : ((size_t)nfds + 63) / 64 * 8;
+    return bytes < sizeof(fd_set) ? bytes : sizeof(fd_set);
+}
+
+static void touch_fd_sets(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds)
+{
+    size_t bytes = fd_set_bytes(nfds);
+    _mirror_touch(readfds, readfds ? bytes : 0);
+    _mirror_touch(writefds, writefds ? bytes : 0);
+    _mirror_touch(exceptfds, exceptfds ? bytes : 0);
+}
+
 static void wrote_fd_sets(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds)
 {
-    if (nfds <= 0)
+    size_t bytes = fd_set_bytes(nfds);
+    if (bytes == 0)
         return;
-    size_t bytes = ((size_t)nfds + 63) / 64 * 8;
-    if (bytes > sizeof(fd_set))
-        bytes = sizeof(fd_set);
     if (readfds != NULL)
         _mirror_wrote(readfds, bytes);
     if (writefds != NULL)

@@ -53,7 +53,8 @@ static struct {
 /* Pages mapped and faulted in at start-up for the first repairs. A repair from a fresh mmap pays two
  * kernel entries more than one from a spare: the mmap, and the first touch of the new page (allocate,
  * zero, fault), 1.7 + 2.3 us of 14 on the AMD EPYC family 25 model 17 (2026-12-07, benchmarks/workloads/
- * repair_breakdown.c). 16 pages, 64 KiB resident; after them a repair maps its page as before. */
+ * repair_breakdown.c). 16 pages, 64 KiB resident; mapping them adds 18 us to start-up there (a trivial
+ * mirrored program runs 0.77 ms). After them a repair maps its page as before. */
 #define SPARE_PAGES 16
 
 /* The range this thread is copying a repair from, to tell "the other copy is lost too" from a new
