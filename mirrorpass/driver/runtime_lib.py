@@ -49,11 +49,18 @@ def runtime_archive() -> str:
     return str(ARCHIVE)
 
 
+# What the runtime defines for every object in the process, dispatching by address (heap/interpose.c).
+INTERPOSED = ("free", "realloc", "reallocarray", "malloc_usable_size")
+
+
 def runtime_link_args() -> list[str]:
     """Linker arguments that pull the whole runtime in (its start-up code is reached by no symbol)."""
     # Export the runtime's entry points (routed libc functions, __mirror_sync_atomic) so that
-    # instrumented shared libraries, also those loaded later with dlopen, bind to this one runtime.
-    return [f"-Wl,--push-state,--whole-archive,{runtime_archive()},--pop-state", "-Wl,--export-dynamic-symbol=__mirror_*"]
+    # instrumented shared libraries, also those loaded later with dlopen, bind to this one runtime; and
+    # its free/realloc (runtime/heap/interpose.c), so that every library hands the mirrored heap's blocks
+    # back to it.
+    return [f"-Wl,--push-state,--whole-archive,{runtime_archive()},--pop-state", "-Wl,--export-dynamic-symbol=__mirror_*",
+            *(f"-Wl,--export-dynamic-symbol={name}" for name in INTERPOSED)]
 
 
 # Bind every symbol at load time: the dynamic loader then writes the GOT before start-up seeds the
