@@ -21,6 +21,8 @@ OUTCOMES = ("recovered", "crashed", "hung", "sdc", "reported")
 NOT_INJECTED = "not_injected"
 NOT_INJECTED_LIMIT = 0.10  # share of a workload's runs of one build
 REPORT_MARK = "cannot restore"  # runtime/recovery/signal.c report_lost()
+# runtime/recovery/signal.c warn_if_maybe_stale(): a page restored while an uninstrumented library was loaded.
+UNVERIFIED_MARK = "restored from its mirror, UNVERIFIED"
 
 
 @dataclass

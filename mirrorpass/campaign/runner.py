@@ -31,7 +31,8 @@ from typing import Protocol
 from ..errors import MirrorError
 from ..layout import RUNTIME_DIR
 from ..machine import describe
-from .outcomes import NOT_INJECTED, NOT_INJECTED_LIMIT, RunResult, classify, not_injected, not_injected_share, tally
+from .outcomes import (NOT_INJECTED, NOT_INJECTED_LIMIT, UNVERIFIED_MARK, RunResult, classify, not_injected,
+                       not_injected_share, tally)
 
 SCHEMA = 1
 KIND = "mirrorpass-campaign"
@@ -177,7 +178,8 @@ def run_timeout(settings: Settings, golden_seconds: float) -> float:
 def record(build: str, i: int, seed: int, moment_ms: int, golden: RunResult, run: RunResult) -> dict:
     outcome = classify(golden, run)
     entry = {"build": build, "run": i, "seed": seed, "moment_ms": moment_ms, "outcome": outcome,
-             "ending": run.ending(), "seconds": round(run.seconds, 3), "lost": run.lost}
+             "ending": run.ending(), "seconds": round(run.seconds, 3), "lost": run.lost,
+             "unverified": UNVERIFIED_MARK in run.stderr}
     if outcome not in ("recovered", NOT_INJECTED):
         entry["detail"] = _describe(run)
     return entry
@@ -190,7 +192,8 @@ def add_workload(result: dict, workload: Workload, golden: dict[str, RunResult],
         "name": workload.name, "description": workload.description, "coverage": coverage,
         "golden_s": {b: round(g.seconds, 3) for b, g in golden.items()},
         "builds": {b: {**tally([r["outcome"] for r in records if r["build"] == b]),
-                       "pages_lost": sum(len(r["lost"]) for r in records if r["build"] == b)}
+                       "pages_lost": sum(len(r["lost"]) for r in records if r["build"] == b),
+                       "unverified_runs": sum(r["unverified"] for r in records if r["build"] == b)}
                    for b in workload.builds},
         "runs": records,
     })
@@ -201,8 +204,9 @@ def add_totals(result: dict) -> dict:
     for build in BUILDS:
         outcomes = [r["outcome"] for w in result["workloads"] for r in w["runs"] if r["build"] == build]
         if outcomes:
-            summary = {**tally(outcomes), "pages_lost": sum(w["builds"][build]["pages_lost"]
-                                                           for w in result["workloads"] if build in w["builds"])}
+            summary = {**tally(outcomes), **{key: sum(w["builds"][build][key] for w in result["workloads"]
+                                                      if build in w["builds"])
+                                              for key in ("pages_lost", "unverified_runs")}}
             if build == "mirrored":
                 result.update(summary)
             else:

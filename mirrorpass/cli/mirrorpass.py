@@ -12,8 +12,10 @@ import sys
 from pathlib import Path
 
 from rich.table import Table
+from rich.markup import escape
 
 from ..console import run_tool, stdout
+from ..deps import tests as deps_tests
 from ..deps.closure import closure
 from ..elf.manifest import read_manifest
 from ..errors import MirrorError
@@ -349,9 +351,12 @@ def _deps_table(records: list[dict], prefix: Path) -> Table:
         table.add_column(name, justify="right" if name.endswith(" s") else "left")
     for r in records:
         tests = r["tests"]
-        verdict = "not run" if not tests.get("ran") else "passed" if tests["passed"] else \
-            f"[bold red]failed (exit {tests['exit_status']})[/]"
-        table.add_row(r["package"], r["version"], r["build_system"], verdict, f"{r['build_seconds']:.1f}",
+        cell = escape(deps_tests.verdict(tests))
+        if tests.get("ran") and not tests["passed"]:
+            failed = tests.get("failed") or []
+            cell = f"[bold red]{cell}[/]" + (f"\n{escape(', '.join(failed[:8]))}" + (" ..." if len(failed) > 8 else "")
+                                              if failed else "")
+        table.add_row(r["package"], r["version"], r["build_system"], cell, f"{r['build_seconds']:.1f}",
                       f"{r['test_seconds']:.1f}")
     return table
 

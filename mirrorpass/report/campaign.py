@@ -62,13 +62,19 @@ def _rows(result: dict) -> list[tuple[str, str, dict, str]]:
     return rows + totals if len(result["workloads"]) > 1 else rows
 
 
+def _unverified(entry: dict) -> str:
+    """Runs with an UNVERIFIED repair (older results do not count them: "-")."""
+    return str(entry["unverified_runs"]) if "unverified_runs" in entry else "-"
+
+
 def render_terminal(result: dict, console: Console) -> None:
     wide = console.width >= 110  # room for the intervals; else the rates only (the HTML and JSON have them)
     table = Table(title=_title(result), box=box.SIMPLE_HEAD, padding=(0, 1 if wide else 0),
                   caption="count (rate)" + (" [95% Wilson interval]" if wide else "") + " of the runs in which a "
                   "page was lost; not injected: runs that ended before any page was lost (in no rate); coverage: "
-                  "resident writable pages inside the protected domain")
-    for column in ("workload", "build", "runs", "pages lost", *OUTCOMES, "not injected", "coverage"):
+                  "resident writable pages inside the protected domain; unverified: runs whose repairs were made while an "
+                  "uninstrumented library was loaded (their pages may be stale)")
+    for column in ("workload", "build", "runs", "pages lost", *OUTCOMES, "not injected", "unverified", "coverage"):
         table.add_column(column, justify="left" if column in ("workload", "build") else "right",
                          min_width=min(len(column), 9), overflow="fold")
     for name, build, entry, coverage in _rows(result):
@@ -77,7 +83,7 @@ def render_terminal(result: dict, console: Console) -> None:
         style = "bold" if name == "all" else None
         table.add_row(name, build, str(entry["runs"]), str(entry["pages_lost"]),
                       *[_cell(entry, o, "\n") if wide else _short(entry, o) for o in OUTCOMES],
-                      str(not_injected(entry)), coverage, style=style)
+                      str(not_injected(entry)), _unverified(entry), coverage, style=style)
     console.print(table)
 
 
@@ -115,14 +121,15 @@ def render_html(result: dict) -> str:
            "<p>Each run loses its pages at a random moment and is compared with a run without losses: "
            "<b>recovered</b> finished with identical output, <b>sdc</b> finished with different output (silent "
            "data corruption), <b>reported</b> the runtime reported a page it cannot restore and the process "
-           "died, <b>crashed</b> died otherwise, <b>hung</b> did not finish in time.</p>",
+           "died, <b>crashed</b> died otherwise, <b>hung</b> did not finish in time; <b>unverified</b> counts the runs "
+           "whose pages were restored while an uninstrumented library was loaded (they may hold stale bytes).</p>",
            f'<p class="legend">{legend}</p>', _stacked(rows),
            "<h2>Outcomes</h2>",
            "<p>count (rate) [95% Wilson interval] of the runs in which a page was lost; <b>not injected</b>: runs "
            "that ended before any page was lost, in no rate.</p>",
-           _table(["workload", "build", "runs", "pages lost", *OUTCOMES, "not injected", "coverage"],
+           _table(["workload", "build", "runs", "pages lost", *OUTCOMES, "not injected", "unverified", "coverage"],
                   [[escape(n), escape(b), str(e["runs"]), str(e["pages_lost"]),
-                    *[_cell(e, o) for o in OUTCOMES], str(not_injected(e)), c]
+                    *[_cell(e, o) for o in OUTCOMES], str(not_injected(e)), _unverified(e), c]
                    for n, b, e, c in rows])]
     out.append("<h2>Coverage</h2><p>Share of the mirrored process's resident writable pages (the mirror itself not "
                "counted) inside the protected domain, sampled during a run without losses.</p>")

@@ -81,6 +81,11 @@ void _mirror_libraries_forget_unloaded(void);
  * and is not glibc's (covered.inc), as a JSON member into out; returns its length. */
 size_t _mirror_uninstrumented_json(char *out, size_t capacity);
 
+/* How many loaded uninstrumented libraries allow_uninstrumented does not name, and the first of them
+ * (NULL when none): libraries whose writes may have left a mirror stale. Async-signal-safe (reads the
+ * table, allocates nothing): the SIGBUS handler asks before it restores a native page. */
+int _mirror_uninstrumented_suspects(const char **first);
+
 /* ---- Residency and coverage (coverage.c) --------------------------------------------------------------- */
 
 /* Exit: set protected_resident_bytes and mirror_resident_bytes from the domain's pages now. */

@@ -12,7 +12,8 @@
  * it writes into the program's memory (a buffer it fills, a heap block it updates) is not mirrored, so
  * a lost page it wrote would be rebuilt stale. Those are listed in stats_json (uninstrumented_libraries)
  * and named at start-up with verbosity>=1, and always when dlopen loads one (unless allow_uninstrumented
- * names it).
+ * names it). The repair asks for them (_mirror_uninstrumented_suspects) before it restores a native
+ * page: with one loaded, the mirror may be stale, and the repair says so or refuses (uninstrumented_repair).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -36,6 +37,7 @@ struct library {
 
 struct uninstrumented {
     uintptr_t load_bias;
+    bool allowed; /* named by allow_uninstrumented: decided when it is loaded, read by the signal path */
     char name[128];
 };
 
@@ -94,6 +96,7 @@ static void note_uninstrumented(struct dl_phdr_info *info)
     if (libraries.uninstrumented_count < MAX_UNINSTRUMENTED) {
         struct uninstrumented *u = &libraries.uninstrumented[libraries.uninstrumented_count++];
         u->load_bias = info->dlpi_addr;
+        u->allowed = allowed(name);
         _mirror_format(u->name, sizeof u->name, "%s", name);
     }
     const char *what = "uninstrumented library %s: what it writes into the program's memory is not mirrored, "
@@ -103,6 +106,19 @@ static void note_uninstrumented(struct dl_phdr_info *info)
         _mirror_verbose(1, what, name, file_name(name));
     else if (!allowed(name))
         _mirror_report(what, name, file_name(name));
+}
+
+int _mirror_uninstrumented_suspects(const char **first)
+{
+    int count = 0;
+    *first = NULL;
+    for (int i = 0; i < libraries.uninstrumented_count; i++) {
+        if (libraries.uninstrumented[i].allowed)
+            continue;
+        if (!count++)
+            *first = libraries.uninstrumented[i].name;
+    }
+    return count;
 }
 
 size_t _mirror_uninstrumented_json(char *out, size_t capacity)

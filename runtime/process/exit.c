@@ -27,6 +27,13 @@ static void at_exit(void)
         _mirror_report("audit at exit: %zu divergent bytes in %zu runs (%zu resident protected pages in %zu "
                        "ranges checked)",
                        audit.divergent_bytes, audit.runs, audit.pages_checked, audit.ranges);
+    const char *suspect;
+    int suspects = _mirror_uninstrumented_suspects(&suspect);
+    if (_mirror_flags.audit_at_exit && audit.divergent_bytes && suspects)
+        _mirror_report("audit at exit: uninstrumented %s%s is loaded: a divergence is most likely its writes, which "
+                       "the mirror never saw; a lost page holding them would be restored stale (rebuild it with "
+                       "mirror-cc: mirrorpass deps install)",
+                       suspect, suspects > 1 ? " (and others)" : "");
     if (_mirror_flags.print_stats)
         _mirror_stats_print();
     if (_mirror_flags.stats_json != NULL) {

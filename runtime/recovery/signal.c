@@ -48,6 +48,7 @@ static struct {
     /* The spare pages (see take_spare): the base address of the run, page-aligned, with the number of
      * pages left in its low bits, in one word so that threads take them with one compare-and-swap. */
     uintptr_t spares;
+    bool die_if_maybe_stale; /* uninstrumented_repair=die, decided at start-up: the handler compares no strings */
 } signals MIRROR_RT_STATE;
 
 /* Pages mapped and faulted in at start-up for the first repairs. A repair from a fresh mmap pays two
@@ -88,7 +89,7 @@ static void copy_page(void *dst, const void *src, size_t size)
     __asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
 }
 
-enum outcome { REPAIRED, NOT_PROTECTED, BOTH_LOST, REMAP_FAILED };
+enum outcome { REPAIRED, NOT_PROTECTED, BOTH_LOST, REMAP_FAILED, MAYBE_STALE };
 
 /* The protection a lost page's mapping had (RELRO data is read-only). */
 static int lost_protection(uintptr_t page)
@@ -165,6 +166,9 @@ static enum outcome repair_native(uintptr_t page, size_t size)
 {
     if (protected_bytes(page, size) != size)
         return NOT_PROTECTED;
+    const char *suspect;
+    if (signals.die_if_maybe_stale && _mirror_uninstrumented_suspects(&suspect))
+        return MAYBE_STALE;
     /* Counted before the mirror is read, and every thread made to pass a full barrier in between: a
      * thread copying into this page reads the counter after its mirror copy, and either sees it changed
      * (and copies again) or its mirror stores are visible to the read below. Counted after the rebuild,
@@ -202,9 +206,31 @@ static void report_lost(uintptr_t page, size_t size, int code, enum outcome why)
     describe_address(page, where, sizeof where);
     const char *reason = why == BOTH_LOST      ? "its mirror is lost too"
                          : why == REMAP_FAILED ? "mapping a fresh page failed"
+                         : why == MAYBE_STALE  ? "an uninstrumented library is loaded, so its mirror may be stale "
+                                                 "(uninstrumented_repair=die)"
                                                : "it is outside the protected domain";
     _mirror_report("memory error (%s): lost page 0x%lx-0x%lx in %s: cannot restore, %s", code_name(code),
                    (unsigned long)page, (unsigned long)(page + size), where, reason);
+}
+
+/* A native page restored while a library we did not compile is loaded: what it wrote into this page,
+ * the mirror never saw. The runtime cannot tell whether it wrote here, so every such repair says so
+ * (never a silent restore from a mirror that may be stale) and is counted (unverified_repairs). */
+static void warn_if_maybe_stale(uintptr_t page, size_t size, int code)
+{
+    const char *suspect;
+    int suspects = _mirror_uninstrumented_suspects(&suspect);
+    if (!suspects)
+        return;
+    _mirror_stat_add(MIRROR_STAT_unverified_repairs, size / MIRROR_PAGE_SIZE);
+    char where[160];
+    describe_address(page, where, sizeof where);
+    _mirror_report("memory error (%s): page 0x%lx-0x%lx in %s restored from its mirror, UNVERIFIED: "
+                   "uninstrumented %s%s is loaded, and whatever it wrote into this page the mirror never saw "
+                   "(rebuild it with mirror-cc: mirrorpass deps install; allow_uninstrumented= if it writes "
+                   "no memory of the program's; uninstrumented_repair=die to die instead)",
+                   code_name(code), (unsigned long)page, (unsigned long)(page + size), where, suspect,
+                   suspects > 1 ? " (and others)" : "");
 }
 
 /* The default action, as without mirrorpass: the re-executed access faults again and the kernel kills
@@ -281,6 +307,8 @@ static void on_sigbus(int sig, siginfo_t *info, void *context)
     _mirror_lost_done(page);
     if (result == REPAIRED) {
         _mirror_stat_add(MIRROR_STAT_recovered_pages, size / MIRROR_PAGE_SIZE);
+        if (!mirror_side)
+            warn_if_maybe_stale(page, size, code);
         if (_mirror_flags.verbosity >= 1)
             _mirror_report("memory error (%s) at 0x%lx: page restored from its %s", code_name(code),
                            (unsigned long)addr, mirror_side ? "native copy" : "mirror");
@@ -323,6 +351,7 @@ void _mirror_signal_init(void)
         prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY, 0, 0);
     if (!_mirror_flags.handle_sigbus)
         return;
+    signals.die_if_maybe_stale = strcmp(_mirror_flags.uninstrumented_repair, "die") == 0;
     signals.membarrier =
         _mirror_syscall6(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0, 0, 0, 0) == 0;
     _mirror_signal_thread_init(); /* the main thread's stack lives as long as the process */

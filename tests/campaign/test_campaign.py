@@ -5,11 +5,13 @@ SIGBUS."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from mirrorpass.layout import APPLICATION_WINDOWS
 from tests.conftest import MIRROR_CC, MIRRORPASS
 
 OUTCOMES = {"recovered", "crashed", "hung", "sdc", "reported", "not_injected"}
@@ -45,6 +47,28 @@ def test_losses_in_the_protected_domain_are_all_recovered_and_kill_the_native_bu
         by_run.setdefault(r["run"], set()).add(r["seed"])
     assert all(len(seeds) == 1 for seeds in by_run.values())
     assert "recovered" in proc.stdout and "mirrored" in proc.stdout
+    assert result["unverified_runs"] == 0  # no uninstrumented library: every repair is exact
+
+
+def test_repairs_made_while_an_uninstrumented_library_is_loaded_are_counted_unverified(tmp_path):
+    # The worker linked with the system libz (uninstrumented; DT_NEEDED though unused): its repairs are exact
+    # in fact, but the runtime cannot know that, and the campaign must not count them as plain recoveries.
+    program = tmp_path / "worker-libz"
+    subprocess.run([MIRROR_CC, "-O2", str(Path(__file__).parent / "programs" / "worker.c"), "-o", str(program),
+                    "-Wl,--no-as-needed", "-lz", "-fmirror-uninstrumented=allow"], check=True,
+                   env={**os.environ, "MIRRORPASS_DEPS_PREFIX": ""})
+    proc, result = campaign(tmp_path, "--runs", "4", "--seed", "3", program=[str(program)])
+    assert proc.returncode == 0, proc.stderr
+    assert result["outcomes"]["recovered"] == result["runs"] >= 3, result["workloads"][0]["runs"]
+    runs = result["workloads"][0]["runs"]
+    # A lost mirror page is rebuilt from native, which is exact: only runs that lost a native page count.
+    def native(lost: str) -> bool:
+        address = int(lost.split()[0], 16)
+        return any(start <= address < end for start, end in APPLICATION_WINDOWS)
+    native_losses = [r for r in runs if any(native(lost) for lost in r["lost"])]
+    assert native_losses and result["unverified_runs"] == len(native_losses), runs
+    assert all(r["unverified"] == (r in native_losses) for r in runs), runs
+    assert "unverified" in proc.stdout
 
 
 def test_losses_anywhere_are_recovered_or_reported_never_silent(worker, tmp_path):

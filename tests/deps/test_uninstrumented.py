@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import CLANG, MIRROR_CC, MIRRORPASS
+from tests.conftest import CLANG, MIRROR_CC, MIRROR_INCLUDE, MIRRORPASS, REPO
 
 ZLIB_PROGRAM = r"""
 #include <stdio.h>
@@ -127,3 +127,65 @@ def test_preprocessing_sees_the_deps_prefix_headers_as_a_compile_does(tmp_path, 
     without = subprocess.run([str(MIRROR_CC), flag, "p.c"], cwd=tmp_path, capture_output=True, text=True,
                              env={**env, "MIRRORPASS_DEPS_PREFIX": ""})
     assert without.returncode != 0 and "only_in_prefix.h" in without.stderr
+
+
+STALE_PROGRAM = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <mirror.h>
+int main(void) {
+    unsigned long n = 1 << 16, out = compressBound(n);
+    unsigned char *src = malloc(n), *dst = malloc(out);
+    memset(dst, 0, out);                         /* mirrored: the mirror holds zeros */
+    for (unsigned long i = 0; i < n; i++) src[i] = (unsigned char)(i * 7 % 251);
+    if (compress2(dst, &out, src, n, 6) != Z_OK) return 1;   /* libz writes dst, unmirrored */
+    unsigned char before = dst[0];
+    if (mirror_inject_error(dst) != 0) return 2;
+    printf("%d\n", dst[0] == before);            /* 0: the page came back from the stale mirror */
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("policy", ["warn", "allowed", "die", "synced"])
+def test_a_page_restored_while_an_uninstrumented_library_is_loaded_is_never_silent(tmp_path, policy):
+    """The mirror of a buffer libz wrote is stale: restoring it is reported as UNVERIFIED and counted
+    (warn), silent only when allow_uninstrumented names the library, refused with uninstrumented_repair=die.
+    With examples/vendor_sync/zlib_synced.h (mirror_sync after each call) the page comes back exact."""
+    (tmp_path / "s.c").write_text(STALE_PROGRAM)
+    synced = ["-I" + str(REPO / "examples" / "vendor_sync"), "-include", "zlib_synced.h", "-DZLIB_SYNCED_REPLACE"]
+    assert mirror_cc(tmp_path, "-O2", f"-I{MIRROR_INCLUDE}", *(synced if policy == "synced" else []), "s.c", "-lz",
+                     "-o", "s", "-fmirror-uninstrumented=allow").returncode == 0
+    stats = tmp_path / "stats.json"
+    options = {"warn": "", "allowed": ":allow_uninstrumented=libz.so.1", "die": ":uninstrumented_repair=die",
+               "synced": ":allow_uninstrumented=libz.so.1"}[policy]
+    run = subprocess.run([str(tmp_path / "s")], capture_output=True, text=True,
+                         env={**os.environ, "MIRROR_OPTIONS": f"stats_json={stats}{options}"})
+    if policy == "die":
+        assert run.returncode == -7, (run.returncode, run.stderr)  # SIGBUS, as without mirrorpass
+        assert "cannot restore, an uninstrumented library is loaded, so its mirror may be stale" in run.stderr, run.stderr
+        return
+    assert run.returncode == 0, run.stderr
+    if policy == "synced":
+        assert run.stdout == "1\n" and run.stderr == "", run.stderr  # exact: the wrapper synced what libz wrote
+        assert json.loads(stats.read_text())["unverified_repairs"] == 0
+        return
+    assert run.stdout == "0\n"  # the restored page really is stale: what the warning is for
+    unverified = json.loads(stats.read_text())["unverified_repairs"]
+    if policy == "warn":
+        assert "restored from its mirror, UNVERIFIED: uninstrumented " in run.stderr, run.stderr
+        assert "libz.so.1 is loaded" in run.stderr, run.stderr
+        assert unverified == 1
+    else:
+        assert run.stderr == "" and unverified == 0, run.stderr
+
+
+def test_the_audit_names_the_uninstrumented_library_behind_a_divergence(zlib_source):
+    assert mirror_cc(zlib_source, "-O2", "z.c", "-lz", "-o", "z", "-fmirror-uninstrumented=allow").returncode == 0
+    run = subprocess.run([str(zlib_source / "z")], capture_output=True, text=True,
+                         env={**os.environ, "MIRROR_OPTIONS": "audit_at_exit=1"})
+    assert run.returncode == 0, run.stderr
+    assert "divergent bytes in heap" in run.stderr, run.stderr  # libz's output buffer
+    assert "audit at exit: uninstrumented /" in run.stderr and "libz.so.1 is loaded: a divergence" in run.stderr, run.stderr
