@@ -159,7 +159,8 @@ def install_one(package: str, prefix: Path, jobs: int, log) -> dict:
             if step.name == "test":
                 record["test_seconds"] = seconds
                 record["tests"] = summarize(system, proc.stdout + proc.stderr, proc.returncode)
-                log(f"{package}: tests: {verdict(record['tests'])}")
+                failed = record["tests"].get("failed") or []
+                log(f"{package}: tests: {verdict(record['tests'])}" + (f" ({', '.join(failed)})" if failed else ""))
                 continue
             record["build_seconds"] = round(record["build_seconds"] + seconds, 1)
             if proc.returncode != 0:
@@ -169,10 +170,27 @@ def install_one(package: str, prefix: Path, jobs: int, log) -> dict:
         staged = stage / prefix.relative_to(prefix.anchor)
         if not staged.is_dir():
             raise MirrorError(f"{package}: the install put nothing under {prefix}; the prefix is unchanged")
-        files = sorted(str(p.relative_to(staged)) for p in staged.rglob("*") if not p.is_dir())
-        shutil.copytree(staged, prefix, symlinks=True, dirs_exist_ok=True)
+        files = sorted(str(p.relative_to(staged)) for p in staged.rglob("*") if p.is_symlink() or not p.is_dir())
+        merge_into(staged, prefix, files)
         record["files"] = files
         return record
+
+
+def merge_into(staged: Path, prefix: Path, files: list[str]) -> None:
+    """Copy the staged install into the prefix, replacing what an earlier install of the package left
+    (a library's symlinks too): each file or symlink is written beside its place and renamed over it, so
+    that every entry of the prefix is at all times either the old one or the new one."""
+    for name in files:
+        source, target = staged / name, prefix / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.mirrorpass-new")
+        if temporary.is_symlink() or temporary.exists():
+            temporary.unlink()
+        if source.is_symlink():
+            os.symlink(os.readlink(source), temporary)
+        else:
+            shutil.copy2(source, temporary)
+        os.replace(temporary, target)
 
 
 def install(packages: list[str], prefix: Path | None = None, jobs: int | None = None, log=print) -> list[dict]:

@@ -157,6 +157,9 @@ void _mirror_stat_add(enum _mirror_stat stat, uint64_t amount);
 void _mirror_stat_set(enum _mirror_stat stat, uint64_t value);
 uint64_t _mirror_stat_get(enum _mirror_stat stat);
 
+/* Raise a counter to value if it is below it (a high-water mark). Relaxed atomics. */
+void _mirror_stat_max(enum _mirror_stat stat, uint64_t value);
+
 /* print_stats: every counter on one line, in table order. */
 void _mirror_stats_print(void);
 

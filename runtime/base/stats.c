@@ -37,6 +37,14 @@ void _mirror_stat_set(enum _mirror_stat stat, uint64_t value)
     __atomic_store_n(&stats.counters[stat], value, __ATOMIC_RELAXED);
 }
 
+void _mirror_stat_max(enum _mirror_stat stat, uint64_t value)
+{
+    uint64_t seen = __atomic_load_n(&stats.counters[stat], __ATOMIC_RELAXED);
+    while (seen < value &&
+           !__atomic_compare_exchange_n(&stats.counters[stat], &seen, value, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+}
+
 uint64_t _mirror_stat_get(enum _mirror_stat stat)
 {
     return __atomic_load_n(&stats.counters[stat], __ATOMIC_RELAXED);

@@ -1,7 +1,8 @@
 /* coverage.c — how much memory the protected domain holds: the resident bytes of its pages and of their
  * mirror (measured at exit, before the audit reads protected pages and changes what is resident), and
  * the share of the process's resident writable memory it covers (coverage_interval_ms: sampled by a
- * runtime thread, and once more at exit).
+ * runtime thread, and once more at exit). Each sample also raises protected_resident_peak_bytes: a
+ * program that frees its memory before it exits has little resident at exit.
  */
 #define _GNU_SOURCE
 #include <time.h>
@@ -65,6 +66,7 @@ void _mirror_measure_residency(void)
                                  (uintptr_t)_mirror_of((void *)ranges[i].end));
     }
     _mirror_stat_set(MIRROR_STAT_protected_resident_bytes, native);
+    _mirror_stat_max(MIRROR_STAT_protected_resident_peak_bytes, native);
     _mirror_stat_set(MIRROR_STAT_mirror_resident_bytes, mirror);
 }
 
@@ -108,6 +110,7 @@ void _mirror_sample_coverage(void)
     _mirror_stat_add(MIRROR_STAT_coverage_samples, 1);
     _mirror_stat_add(MIRROR_STAT_coverage_resident_pages, c.resident);
     _mirror_stat_add(MIRROR_STAT_coverage_protected_pages, c.protected);
+    _mirror_stat_max(MIRROR_STAT_protected_resident_peak_bytes, c.protected * MIRROR_PAGE_SIZE);
 }
 
 static void *coverage_sampler(void *unused)

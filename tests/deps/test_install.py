@@ -71,3 +71,17 @@ def test_a_package_that_cannot_be_fetched_leaves_the_prefix_as_it_was(zlib_prefi
 def test_build_dependencies_among_the_packages_come_first():
     order = build_order(["glib2.0", "zlib", "libffi", "pcre2"])
     assert order.index("glib2.0") > max(order.index(p) for p in ("zlib", "libffi", "pcre2")), order
+
+
+def test_installing_a_package_again_replaces_its_files_and_symlinks(zlib_prefix):
+    """A second install over the first (glib2.0 failed so: copying its library symlinks over the old ones
+    raised "File exists" half-way through the prefix)."""
+    library = zlib_prefix / "lib" / "libz.so"
+    assert library.is_symlink()
+    before = json.loads((zlib_prefix / "mirrorpass-deps.json").read_text())["zlib"]
+    proc = subprocess.run([MIRRORPASS, "deps", "install", "zlib", "--prefix", str(zlib_prefix)], capture_output=True,
+                          text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    after = json.loads((zlib_prefix / "mirrorpass-deps.json").read_text())["zlib"]
+    assert after["files"] == before["files"] and library.is_symlink() and library.resolve().is_file()
+    assert not list(zlib_prefix.rglob("*.mirrorpass-new"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from tests.conftest import CLANG, MIRROR_CC
+from tests.conftest import CLANG, MIRROR_CC, REPO
 
 LIBRARY = r"""
 #include <malloc.h>
@@ -42,41 +42,7 @@ int main(void) {
 }
 """
 
-READLINE = r"""
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <readline/readline.h>
-#include <readline/history.h>
-static const char *words[] = {"mirror", "mirrored", "mirrorpass", NULL};
-static char *generate(const char *text, int state) {
-    static int i;
-    if (!state) i = 0;
-    while (words[i]) { const char *w = words[i++]; if (strncmp(w, text, strlen(text)) == 0) return strdup(w); }
-    return NULL;
-}
-int main(int argc, char **argv) {
-    (void)argc;
-    using_history();
-    for (int i = 0; i < 50; i++) { char line[32]; snprintf(line, sizeof line, "command %d", i); add_history(line); }
-    if (write_history(argv[1]) != 0) return 1;
-    clear_history();
-    if (read_history_range(argv[1], 10, 40) != 0) return 2;
-    printf("history %d %s\n", history_length, history_get(history_base)->line);
-    HIST_ENTRY *mine = malloc(sizeof *mine);                          /* the library frees our blocks */
-    mine->line = strdup("ours"); mine->timestamp = strdup(""); mine->data = NULL;
-    free_history_entry(mine);
-    char **matches = rl_completion_matches("mirror", generate);       /* our strdup'd strings in its array */
-    int n = 0;
-    for (; matches && matches[n]; n++) free(matches[n]);
-    free(matches);
-    printf("matches %d\n", n);
-    HIST_ENTRY **list = history_list();
-    for (int i = 0; list && list[i]; i++) free_history_entry(remove_history(0));
-    puts("ok");
-    return 0;
-}
-"""
+READLINE = REPO / "benchmarks" / "workloads" / "readline_history.c"
 
 
 def run_audited(binary, *args):
@@ -98,11 +64,11 @@ def test_blocks_cross_a_plain_clang_library_both_ways(tmp_path):
 
 
 def test_a_real_readline_program_runs_clean(tmp_path):
-    (tmp_path / "rl.c").write_text(READLINE)
+    (tmp_path / "rl.c").write_text(READLINE.read_text())
     build = subprocess.run([str(MIRROR_CC), "-O2", "rl.c", "-lreadline", "-o", "rl", "-fmirror-uninstrumented=allow"],
                            cwd=tmp_path, capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
-    proc = run_audited(tmp_path / "rl", tmp_path / "history")
+    proc = run_audited(tmp_path / "rl")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "history 30 command 10\nmatches 4\nok\n"
     assert "audit at exit: 0 divergent bytes" in proc.stderr, proc.stderr

@@ -74,3 +74,17 @@ def test_coverage_counts_only_wholly_protected_pages(mirror_build, tmp_path):
         assert data["coverage_samples"] == 1, data  # the one at exit
         protected[shape] = data["coverage_protected_pages"]
     assert protected["aligned"] - protected["partial"] == 2, protected
+
+
+def test_the_peak_residency_counts_memory_freed_before_exit(mirror_build, tmp_path):
+    """What `mirrorpass bench` allows RSS for: a program that frees its 8 MiB before it exits had them
+    resident and mirrored (the service example counted 164 KiB of 16 MiB before)."""
+    binary = mirror_build("free_before_exit.c")
+    sampled, plain = tmp_path / "sampled.json", tmp_path / "plain.json"
+    assert run(binary, env={"MIRROR_OPTIONS": f"coverage_interval_ms=10:stats_json={sampled}"}).returncode == 0
+    assert run(binary, env={"MIRROR_OPTIONS": f"stats_json={plain}"}).returncode == 0
+    data, without = json.loads(sampled.read_text()), json.loads(plain.read_text())
+    assert data["protected_resident_bytes"] < 2 << 20, data  # at exit: the block is gone
+    assert data["protected_resident_peak_bytes"] >= 8 << 20, data
+    # Without sampling the peak is the residency at exit.
+    assert without["protected_resident_peak_bytes"] == without["protected_resident_bytes"] < 2 << 20, without
