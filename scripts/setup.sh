@@ -11,6 +11,8 @@ python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
 # Real libraries the tests link, uninstrumented (tests/deps): zlib and readline with their headers.
 [ -e /usr/include/zlib.h ] || need_apt+=(zlib1g-dev)
 [ -e /usr/include/readline/readline.h ] || need_apt+=(libreadline-dev)
+# The build cache the tests run mirror-cc under (tests/driver/test_ccache.py).
+command -v ccache >/dev/null 2>&1 || need_apt+=(ccache)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} with apt-get" >&2
   sudo_cmd=()

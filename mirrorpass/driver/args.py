@@ -268,5 +268,5 @@ def _mirror_option(inv: Invocation, arg: str) -> None:
         raise MirrorError(
             f"unknown option '{arg}'; mirror-cc knows -fmirror-addressing=segment|offset, "
             "-fmirror-mode=all|annotated|off, -fmirror-ignorelist=FILE, -fmirror-libc=wrap|direct and "
-            "-fmirror-uninstrumented=warn|error|allow"
+            "-fmirror-uninstrumented=warn|error|allow (and, alone, -fmirror-print-identity)"
         )

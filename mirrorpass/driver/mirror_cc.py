@@ -18,6 +18,11 @@ from .runtime_lib import EAGER_BINDING, runtime_link_args
 
 
 def run(argv: list[str]) -> int:
+    if "-fmirror-print-identity" in argv:
+        from .identity import identity  # noqa: PLC0415  (hashing the sources: only when asked)
+
+        print(identity())
+        return 0
     inv = parse_args(argv)
     if inv.action is Action.PASSTHROUGH:
         return _exec_clang(inv.args + _preprocessor_prefix_flags(inv))
