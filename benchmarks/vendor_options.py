@@ -91,8 +91,10 @@ def campaign(name: str, binary: Path, native: Path, target: str, runs: int, tmp:
                     "--native", str(native), "--json", str(out), "--", str(binary)],
                    check=True, env=env, stdout=subprocess.DEVNULL)
     result = json.loads(out.read_text())
+    failures = [{k: r[k] for k in ("run", "outcome", "lost", "detail")} for w in result["workloads"] for r in w["runs"]
+                if r["build"] == "mirrored" and "detail" in r]
     return {"runs": result["runs"], **result["outcomes"], "unverified_runs": result["unverified_runs"],
-            "native": result["native"]["outcomes"]}
+            "native": result["native"]["outcomes"], "failures": failures}
 
 
 def main() -> int:

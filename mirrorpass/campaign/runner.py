@@ -75,11 +75,15 @@ def _options(values: dict[str, object]) -> str:
 
 
 def _env(build: str, options: dict[str, object]) -> dict[str, str]:
+    """The mirrored build keeps the user's own MIRROR_OPTIONS (allow_uninstrumented, say), in every run
+    alike; the campaign's come after them and win. The native build gets the campaign's alone."""
     env = {k: v for k, v in os.environ.items() if k not in ("MIRROR_OPTIONS", "LD_PRELOAD")}
-    if options:
-        env["MIRROR_OPTIONS"] = _options(options)
-        if build == "native" and "inject_count" in options:
-            env["LD_PRELOAD"] = str(NATIVE_INJECTOR)
+    user = os.environ.get("MIRROR_OPTIONS", "") if build == "mirrored" else ""
+    combined = ":".join(filter(None, [user, _options(options) if options else ""]))
+    if combined:
+        env["MIRROR_OPTIONS"] = combined
+    if options and build == "native" and "inject_count" in options:
+        env["LD_PRELOAD"] = str(NATIVE_INJECTOR)
     return env
 
 

@@ -17,11 +17,12 @@ from tests.conftest import MIRROR_CC, MIRRORPASS
 OUTCOMES = {"recovered", "crashed", "hung", "sdc", "reported", "not_injected"}
 
 
-def campaign(tmp_path: Path, *args: str, program: list[str], cwd: Path | None = None
+def campaign(tmp_path: Path, *args: str, program: list[str], cwd: Path | None = None, env: dict | None = None
              ) -> tuple[subprocess.CompletedProcess, dict | None]:
     out = tmp_path / "campaign.json"
     proc = subprocess.run([MIRRORPASS, "campaign", "--json", str(out), *args, "--", *program], cwd=cwd,
-                          capture_output=True, text=True, timeout=600, env={"COLUMNS": "160", "PATH": "/usr/bin:/bin"})
+                          capture_output=True, text=True, timeout=600,
+                          env={"COLUMNS": "160", "PATH": "/usr/bin:/bin", **(env or {})})
     return proc, (json.loads(out.read_text()) if out.exists() else None)
 
 
@@ -68,6 +69,11 @@ def test_repairs_made_while_an_uninstrumented_library_is_loaded_are_counted_unve
     native_losses = [r for r in runs if any(native(lost) for lost in r["lost"])]
     assert native_losses and result["unverified_runs"] == len(native_losses), runs
     assert all(r["unverified"] == (r in native_losses) for r in runs), runs
+    # The user's own MIRROR_OPTIONS reach the mirrored runs: vouching for libz makes its repairs plain.
+    proc, result = campaign(tmp_path, "--runs", "4", "--seed", "3", program=[str(program)],
+                            env={"MIRROR_OPTIONS": "allow_uninstrumented=libz.so.1"})
+    assert proc.returncode == 0, proc.stderr
+    assert result["outcomes"]["recovered"] == result["runs"] and result["unverified_runs"] == 0, result["workloads"]
     assert "unverified" in proc.stdout
 
 
