@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "live, plain (one line per compiled file), none")
     parser.add_argument("--top", type=int, default=25, metavar="N",
                         help="rows of the summary table: the N files with most mirrored writes (0: all)")
+    parser.add_argument("--ccache", action="store_true",
+                        help="compile through ccache, keyed on mirror-cc's identity (-fmirror-print-identity): a "
+                             "changed pass or runtime misses; files ccache serves are not in the summary")
     parser.add_argument("--json", metavar="FILE", help="also write the summary as JSON to FILE")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on internal errors")
     return parser
@@ -89,7 +92,7 @@ def _main(argv: list[str]) -> int:
     if opts.ignorelist:  # absolute: mirror-cc runs in whatever directory the build changes to
         flags += (f"-fmirror-ignorelist={os.path.abspath(opts.ignorelist)}",)
     options = BuildOptions(command=tuple(argv[split + 1 :]), mode=opts.mode, addressing=opts.addressing,
-                           flags=flags, progress=opts.progress)
+                           flags=flags, progress=opts.progress, ccache=opts.ccache)
     console = Console(stderr=True)
     summary = run_build(options, console)
     render_summary(console, summary, opts.top)

@@ -14,7 +14,7 @@ from ..toolchain import check_versions, clang_path
 from .args import Action, Input, Invocation, Mode, parse_args
 from .build_log import log_link
 from .compile import compile_source
-from .runtime_lib import EAGER_BINDING, runtime_link_args
+from .runtime_lib import EAGER_BINDING, library_link_args, runtime_link_args
 
 
 def run(argv: list[str]) -> int:
@@ -102,6 +102,8 @@ def _compile_and_link(inv: Invocation, workdir: Path) -> int:
     link_args += inv.prefix_link_flags
     if inv.links_executable:
         link_args += runtime_link_args()
+    elif not inv.relocatable:
+        link_args += library_link_args()
     code = _exec_clang(link_args)
     if code == 0 and not inv.relocatable:
         from ..deps.check import check_link  # noqa: PLC0415  (pyelftools: only where a link needs it)

@@ -16,13 +16,15 @@ from ..layout import RUNTIME_DIR
 from ..toolchain import clang_path
 
 ARCHIVE = RUNTIME_DIR / "build" / "libmirror_rt.a"
+# Linked into every shared library mirror-cc links: a program without the runtime is refused clearly.
+NEEDS_RUNTIME = RUNTIME_DIR / "build" / "needs_runtime.o"
 INCLUDE_DIR = RUNTIME_DIR / "include"
 # The heap is compiled by mirror-cc itself: the one installed next to this interpreter.
 MIRROR_CC = Path(sys.executable).parent / "mirror-cc"
 
 
 def _stale() -> bool:
-    if not ARCHIVE.exists():
+    if not ARCHIVE.exists() or not NEEDS_RUNTIME.exists():
         return True
     built = ARCHIVE.stat().st_mtime
     # One folder per layer (runtime/LAYERS); *.inc: the option and statistics tables (base/flags.inc, stats.inc).
@@ -51,6 +53,13 @@ def runtime_archive() -> str:
 
 # What the runtime defines for every object in the process, dispatching by address (heap/interpose.c).
 INTERPOSED = ("free", "realloc", "reallocarray", "malloc_usable_size")
+
+
+def library_link_args() -> list[str]:
+    """What mirror-cc adds when it links a shared library: the check that the loading program has the
+    runtime (runtime/library/needs_runtime.c)."""
+    runtime_archive()  # builds both when missing or stale
+    return [str(NEEDS_RUNTIME)]
 
 
 def runtime_link_args() -> list[str]:

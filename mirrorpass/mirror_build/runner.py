@@ -9,6 +9,7 @@ build's summary) instead of by the first link of a parallel build.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,7 +22,7 @@ from ..deps.prefix import active_prefix, pkg_config_path
 from ..driver.build_log import ENV_BUILD_LOG
 from ..errors import MirrorError
 from ..toolchain import CLANG_ENV, clang_path
-from .shims import ENV_BUILD_FLAGS, install_shims
+from .shims import ENV_BUILD_FLAGS, ENV_CCACHE, install_shims
 from .state import BuildState, LogTail
 from .summary import BuildSummary
 from .view import LiveView, NoView, PlainView
@@ -41,6 +42,7 @@ class BuildOptions:
     addressing: str = "segment"  # segment | offset
     flags: tuple[str, ...] = ()  # more -fmirror-* options, passed through
     progress: str = "auto"  # auto | live | plain | none
+    ccache: bool = False  # every compile through ccache, keyed on mirror-cc's identity
 
     def mirror_flags(self) -> list[str]:
         return [f"-fmirror-mode={self.mode}", f"-fmirror-addressing={self.addressing}", *self.flags]
@@ -74,8 +76,21 @@ def probe(mirror_cc: str, flags: list[str], env: dict[str, str]) -> None:
                 raise MirrorError(f"{what} (checked before starting the build):\n  {detail}")
 
 
+def ccache_environment() -> dict[str, str]:
+    """--ccache: the shims run `ccache mirror-cc`, and ccache keys its cache on mirror-cc's identity
+    (computed once for the build: ccache's default looks at the mirror-cc stub only, which a new pass
+    leaves unchanged; a CCACHE_COMPILERCHECK of the user's own is kept)."""
+    ccache = shutil.which("ccache")
+    if ccache is None:
+        raise MirrorError("--ccache: ccache is not installed (apt-get install ccache)")
+    from ..driver.identity import identity  # noqa: PLC0415  (hashes the sources: only with --ccache)
+
+    return {ENV_CCACHE: ccache, "CCACHE_COMPILERCHECK": os.environ.get("CCACHE_COMPILERCHECK") or f"string:{identity()}"}
+
+
 def build_environment(shim_dir: Path, clang: str, flags: list[str], log_path: str) -> dict[str, str]:
     env = dict(os.environ)
+    env[ENV_CCACHE] = ""
     env["PATH"] = os.pathsep.join([str(shim_dir), env.get("PATH", os.defpath)])
     env["CC"] = str(shim_dir / "cc")  # CXX stays: C++ is compiled as the build says, not mirrored
     env[CLANG_ENV] = clang  # mirror-cc must find the real clang-22, not the shim of that name
@@ -107,6 +122,7 @@ def run_build(options: BuildOptions, console: Console) -> BuildSummary:
     _validate(options)
     if not options.command:
         raise MirrorError("no build command after --; e.g. mirror-build -- make -j4")
+    cached = ccache_environment() if options.ccache else {}
     mirror_cc = mirror_cc_path()
     clang = clang_path()  # resolved before the shims shadow `clang-22` on PATH
     flags = options.mirror_flags()
@@ -120,7 +136,7 @@ def run_build(options: BuildOptions, console: Console) -> BuildSummary:
             "none": NoView}[progress]()
     with tempfile.TemporaryDirectory(prefix="mirror-build-") as tmp:
         log_path = os.path.join(tmp, "build-log.jsonl")
-        env = build_environment(shim_dir, clang, flags, log_path)
+        env = {**build_environment(shim_dir, clang, flags, log_path), **cached}
         state = BuildState(os.getcwd())
         tail = LogTail(log_path)
         code = _run(options.command, env, view, state, tail)

@@ -23,6 +23,8 @@ from ..errors import MirrorError
 from ..toolchain import CLANG_ENV
 
 ENV_BUILD_FLAGS = "MIRRORPASS_BUILD_FLAGS"
+# mirror-build --ccache: the ccache a shim runs mirror-cc under (empty: none).
+ENV_CCACHE = "MIRRORPASS_CCACHE"
 
 # Shim name -> arguments it adds before the caller's (c89/c99 are POSIX's fixed-standard compilers).
 SHIMS: dict[str, tuple[str, ...]] = {
@@ -48,7 +50,7 @@ def shim_script(mirror_cc: str, clang: str, fixed_args: tuple[str, ...]) -> str:
         "# mirror-build's compiler shim (mirrorpass/mirror_build/shims.py): this compiler is mirror-cc.\n"
         f"{CLANG_ENV}={_quote(clang)}; export {CLANG_ENV}\n"
         "set -f\n"
-        f'exec {_quote(mirror_cc)} ${ENV_BUILD_FLAGS}{fixed} "$@"\n'
+        f'exec ${ENV_CCACHE} {_quote(mirror_cc)} ${ENV_BUILD_FLAGS}{fixed} "$@"\n'
     )
 
 

@@ -34,6 +34,10 @@
  * %gs, so the program cannot run without a GS base. Null when no such object was linked. */
 extern char __mirror_uses_gs __attribute__((weak));
 
+/* What an instrumented shared library looks for to know the program has the runtime (library/
+ * needs_runtime.c); exported like every __mirror_* symbol (mirrorpass/driver/runtime_lib.py). */
+__attribute__((visibility("default"), used)) const char __mirror_runtime[] = "mirrorpass runtime";
+
 /* ---- The executable ------------------------------------------------------------------------------------ */
 
 

@@ -189,3 +189,21 @@ def test_the_audit_names_the_uninstrumented_library_behind_a_divergence(zlib_sou
     assert run.returncode == 0, run.stderr
     assert "divergent bytes in heap" in run.stderr, run.stderr  # libz's output buffer
     assert "audit at exit: uninstrumented /" in run.stderr and "libz.so.1 is loaded: a divergence" in run.stderr, run.stderr
+
+
+def test_a_program_without_the_runtime_is_refused_clearly_by_an_instrumented_library(tmp_path):
+    """A plain clang program (or any C++ one) that loads a library mirror-cc built: before, the library's
+    first store crashed it with a bare SIGSEGV (glib's C++ tests did); now the library says why."""
+    (tmp_path / "l.c").write_text("int lib_store(int *p) { *p = 5; return 0; }\n")
+    (tmp_path / "m.c").write_text("int lib_store(int *); int main(void) { int v; lib_store(&v); return v != 5; }\n")
+    assert mirror_cc(tmp_path, "-O2", "-fPIC", "-shared", "l.c", "-o", "libl.so").returncode == 0
+    link = ["m.c", "-L.", "-ll", f"-Wl,-rpath,{tmp_path}"]
+    subprocess.run([CLANG, *link, "-o", "plain"], cwd=tmp_path, check=True)
+    plain = subprocess.run([str(tmp_path / "plain")], capture_output=True, text=True)
+    assert plain.returncode == 127, (plain.returncode, plain.stderr)
+    assert plain.stderr == (f"mirrorpass: {tmp_path}/libl.so was built by mirror-cc and needs the mirrorpass runtime, "
+                            "which only programs linked by mirror-cc have; this program was not (link it with "
+                            "mirror-cc, or load the library's uninstrumented build)\n")
+    assert mirror_cc(tmp_path, *link, "-o", "mirrored", "-fmirror-uninstrumented=allow").returncode == 0
+    mirrored = subprocess.run([str(tmp_path / "mirrored")], capture_output=True, text=True)
+    assert mirrored.returncode == 0 and mirrored.stderr == "", mirrored.stderr

@@ -137,7 +137,7 @@ def test_unknown_mirror_option_is_a_clear_error(srcdir):
     assert res.stderr.strip().splitlines() == [
         "mirror-cc: error: unknown option '-fmirror-adressing=offset'; "
         "mirror-cc knows -fmirror-addressing=segment|offset, -fmirror-mode=all|annotated|off, -fmirror-ignorelist=FILE, -fmirror-libc=wrap|direct and "
-        "-fmirror-uninstrumented=warn|error|allow"
+        "-fmirror-uninstrumented=warn|error|allow (and, alone, -fmirror-print-identity)"
     ]
 
 

@@ -309,3 +309,37 @@ def test_build_log_records_of_mirror_cc(tmp_path):
     links = [r for r in records if r["event"] == "link"]
     assert links == [{"event": "link", "pid": links[0]["pid"], "output": str(tmp_path / "libf.so"), "inputs": 2,
                       "runtime": False, "status": 0}]
+
+
+@pytest.mark.skipif(shutil.which("ccache") is None, reason="ccache is installed by scripts/setup.sh")
+def test_ccache_serves_the_second_build_and_the_program_is_the_same(tmp_path, build_env):
+    src = project(tmp_path, HARDCODED_MAKEFILE)
+    env = {**build_env, "CCACHE_DIR": str(tmp_path / "ccache")}
+    env.pop("CCACHE_COMPILERCHECK", None)
+    subprocess.run(["ccache", "--zero-stats"], env=env, check=True, capture_output=True)
+    first = mirror_build(["--ccache", "--", "make"], src, env)
+    assert first.returncode == 0, first.stderr
+    before = (src / "counter.o").read_bytes()
+    subprocess.run(["make", "clean"], cwd=src, env=env, capture_output=True)  # no such rule: remove by hand
+    for name in ("counter.o", "main.o", "prog"):
+        (src / name).unlink()
+    second = mirror_build(["--ccache", "--", "make"], src, env)
+    assert second.returncode == 0, second.stderr
+    stats = subprocess.run(["ccache", "--print-stats"], env=env, check=True, capture_output=True, text=True).stdout
+    counts = {k: int(v) for k, v in (line.split("\t") for line in stats.splitlines() if "\t" in line)
+              if v.isdigit()}
+    assert counts["cache_miss"] == 2, stats  # the first build's two compiles
+    assert counts["direct_cache_hit"] + counts["preprocessed_cache_hit"] == 2, stats  # the second's
+    assert (src / "counter.o").read_bytes() == before
+    assert subprocess.run([str(src / "prog")], capture_output=True, text=True).stdout == "42\n"
+    assert inspect(src / "prog")["objects"] == 2  # still mirror-cc's objects, with their manifest
+
+
+def test_ccache_missing_is_a_clear_error(tmp_path, build_env):
+    src = project(tmp_path, HARDCODED_MAKEFILE)
+    tools = tmp_path / "tools"  # a PATH with make and clang-22 but no ccache
+    tools.mkdir()
+    for tool in (MAKE, CLANG):
+        (tools / os.path.basename(tool)).symlink_to(tool)
+    res = mirror_build(["--ccache", "--", "make"], src, {**build_env, "PATH": str(tools)})
+    assert res.returncode != 0 and "--ccache: ccache is not installed (apt-get install ccache)" in res.stderr, res.stderr
