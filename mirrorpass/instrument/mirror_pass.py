@@ -12,14 +12,19 @@ faults exactly where the uninstrumented program would). What is mirrored and how
   by racing threads leaves the mirror stale (seen with a contended CAS loop), and even a commuting
   add is applied twice when its mirror page was lost and is rebuilt from native -- which already
   holds the add -- by the replay's own fault (seen under injection). A copy is idempotent.
-- memset: the same memset on the mirror; one that is not a small constant size is guarded like a
+- memset: the same memset on the mirror; one that is more than a single move is guarded like a
   copy (below) and sets the native bytes again when a page was rebuilt meanwhile.
-- memcpy/memmove of a small constant size (a few moves): the same copy to the mirror, from the native
-  source (memcpy: unchanged by the copy, equal to or disjoint from the destination) or from the
-  native destination (memmove: its source may be overwritten). Had a memcpy read the native
-  destination instead, a destination page lost between the two copies would be rebuilt from the
-  mirror without the new bytes, and the mirror copy would then make native and mirror agree on the
-  stale ones.
+- memcpy/memmove of a constant size stored with one move (1, 2, 4, 8, 16 bytes): the same copy to the
+  mirror, from the native source (memcpy: unchanged by the copy, equal to or disjoint from the
+  destination) or from the native destination (memmove: its source may be overwritten). Had a memcpy
+  read the native destination instead, a destination page lost between the two copies would be
+  rebuilt from the mirror without the new bytes, and the mirror copy would then make native and
+  mirror agree on the stale ones.
+- memcpy of another constant size below GUARDED_MEMCPY_MIN (a few moves): the same copy to the mirror,
+  inline, from the native source, guarded as below. The backend emits all the native moves before all
+  the mirror moves, so a page lost between two native moves would come back from a mirror that lacks
+  the first: the guard copies the mirror, right by then, back over the native destination. (A
+  memmove of such a size is a call to __mirror_move, as below: its source may be gone.)
 - memcpy/memmove of any other size: one call to the runtime, __mirror_copy or __mirror_move
   (runtime/mirror/copy.c), in place of the native copy: it makes the native copy and then the mirror copy
   (most such copies are short, and a second library call per copy cost more than its bytes). A
@@ -114,9 +119,13 @@ MEMSET_DECL = "declare void @llvm.memset.p0.i64(ptr, i8, i64, i1 immarg)"
 SYNC_ATOMIC = "__mirror_sync_atomic"  # runtime/mirror/atomic_sync.c
 COPY, MOVE = "__mirror_copy", "__mirror_move"  # runtime/mirror/copy.c: a copy and its mirror copy in one call
 REPAIRS = "__mirror_repairs"  # runtime/recovery/signal.c: native page rebuilds begun so far
-# memcpy of at most this many bytes (a constant) is lowered to a few moves: a page lost in the middle
-# of those is not worth a guard (see the module docstring).
+# A memcpy or memset of a constant size below this is lowered by the backend to a few moves, all the
+# native ones before all the mirror ones: its mirror copy stays inline, with the repair-counter guard
+# (see the module docstring). At or above it, a memcpy is one call to the runtime.
 GUARDED_MEMCPY_MIN = 257
+# Sizes the backend stores with one move (x86-64 baseline: up to a 16-byte SSE store). A faulting move
+# stores nothing, so a page lost before it leaves nothing half-written: no guard needed.
+SINGLE_MOVE_SIZES = frozenset({0, 1, 2, 4, 8, 16})
 
 _DBG_RE = re.compile(r",\s*!dbg\s+(![0-9]+)")
 # A basic block's label line, and a phi's incoming block (`, %label ]`).
@@ -399,10 +408,10 @@ class _FunctionRewriter:
             return lines + [f"call void {call.callee}({', '.join(args)})"]
         self._before.append(self._read_repairs())
         size64 = self._size64(size, self._before)
-        if intrinsic.startswith("llvm.memcpy.inline.") or source.type != "ptr":
+        if intrinsic.startswith("llvm.memcpy.inline.") or source.type != "ptr" or (not move and _inline_copy(size.value)):
             # memcpy.inline must not become a call; a source in another address space (__seg_fs,
-            # __seg_gs) is not a flat pointer the runtime could read: the same intrinsic again, to the
-            # mirror, from the native source.
+            # __seg_gs) is not a flat pointer the runtime could read; a few moves are cheaper inline
+            # than a call: the same intrinsic again, to the mirror, from the native source.
             args = [_with_value(dest, mirror), source.text()] + [a.text() for a in call.args[2:]]
             lines.append(f"call void {call.callee}({', '.join(args)})")
         else:
@@ -516,9 +525,22 @@ def _rename_phi_blocks(items: list[str], moved: dict[str, str]) -> list[str]:
     return [_PHI_BLOCK_RE.sub(rename, item) if " = phi " in item else item for item in items]
 
 
+def _constant(size: str) -> int | None:
+    return int(size) if size.lstrip("-").isdigit() else None
+
+
 def _guarded_size(size: str) -> bool:
-    """Whether a memcpy of `size` bytes (an IR value) gets the recopy guard."""
-    return not size.lstrip("-").isdigit() or int(size) >= GUARDED_MEMCPY_MIN
+    """Whether a memcpy or memset of `size` bytes (an IR value) gets the repair-counter guard: all but a
+    single move. Several moves are emitted native first, mirror after: a page lost between two native
+    moves faults on the second, comes back from a mirror that has not yet had the first, and the first
+    is undone (seen as 1-22 divergent bytes in tests/e2e/programs/structs.c's struct assignments)."""
+    return _constant(size) not in SINGLE_MOVE_SIZES
+
+
+def _inline_copy(size: str) -> bool:
+    """A constant size the backend lowers to a few moves: the mirror copy stays inline (guarded)."""
+    value = _constant(size)
+    return value is not None and value < GUARDED_MEMCPY_MIN
 
 
 def _with_value(operand: Operand, value: str) -> str:
