@@ -1,5 +1,6 @@
 """What a package's own test suite said: counts and the names of the tests that failed, read from the
-output of `make check` (automake's test driver, several suites summed), `meson test` and `ctest`.
+output of `make check` (automake's test driver, several suites summed, or DejaGnu's runtest), `meson
+test` and `ctest`.
 
 A suite that did not run its tests is not "passed": libffi's `make check` exits 0 when DejaGnu's
 `runtest` is missing, having run nothing.
@@ -18,6 +19,12 @@ _MESON_FAILED = re.compile(r"^\s*\d+/\d+\s+(.+?)\s+(FAIL|TIMEOUT|UNEXPECTEDPASS|
 # ctest: "95% tests passed, 2 tests failed out of 40"; "  12 - name (Failed)".
 _CTEST_COUNT = re.compile(r"(\d+)% tests passed, (\d+) tests? failed out of (\d+)")
 _CTEST_FAILED = re.compile(r"^\s*\d+ - (\S+) \((?:Failed|Timeout|SEGFAULT|Subprocess aborted|Not Run)\)", re.M)
+# DejaGnu (runtest): "# of expected passes\t\t258", "# of unexpected failures\t3"; "FAIL: name (reason)".
+_DEJAGNU_COUNT = re.compile(r"^# of (expected passes|unexpected failures|unexpected successes|expected failures|"
+                            r"unresolved testcases|unsupported tests|untested testcases)\s+(\d+)\s*$", re.M)
+_DEJAGNU_KEYS = {"expected passes": "pass", "unexpected failures": "fail", "unexpected successes": "xpass",
+                 "expected failures": "xfail", "unresolved testcases": "error", "unsupported tests": "skip",
+                 "untested testcases": "skip"}
 # Harnesses that exit 0 without running anything.
 _NOT_RUN = {"could not find `runtest'": "DejaGnu's runtest is not installed (apt-get install dejagnu)"}
 MAX_NAMES = 40
@@ -46,6 +53,8 @@ def summarize(system: str, output: str, exit_status: int) -> dict:
     else:
         for key, n in _AUTOMAKE_COUNT.findall(output):
             counts[key.lower()] = counts.get(key.lower(), 0) + int(n)
+        for key, n in _DEJAGNU_COUNT.findall(output):
+            counts[_DEJAGNU_KEYS[key]] = counts.get(_DEJAGNU_KEYS[key], 0) + int(n)
         failed = _AUTOMAKE_FAILED.findall(output)
     failed = list(dict.fromkeys(failed))
     summary = {"ran": True, "passed": exit_status == 0 and not counts.get("fail") and not counts.get("error"),

@@ -127,7 +127,8 @@ def run_build(options: BuildOptions, console: Console) -> BuildSummary:
     clang = clang_path()  # resolved before the shims shadow `clang-22` on PATH
     flags = options.mirror_flags()
     shim_dir = install_shims(mirror_cc, clang)
-    probe(mirror_cc, flags, dict(os.environ, **{CLANG_ENV: clang}))
+    # Without LD_LIBRARY_PATH, as the shims run it (shims.py: the compiler loads no instrumented library).
+    probe(mirror_cc, flags, {**{k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}, CLANG_ENV: clang})
 
     progress = options.progress
     if progress == "auto":

@@ -49,6 +49,11 @@ def shim_script(mirror_cc: str, clang: str, fixed_args: tuple[str, ...]) -> str:
         "#!/bin/sh\n"
         "# mirror-build's compiler shim (mirrorpass/mirror_build/shims.py): this compiler is mirror-cc.\n"
         f"{CLANG_ENV}={_quote(clang)}; export {CLANG_ENV}\n"
+        # The compiler's own processes (python3 and its ctypes, clang and its libLLVM) must not load the
+        # instrumented libraries a test harness points LD_LIBRARY_PATH at (libtool's, DejaGnu's: libz,
+        # libffi): those refuse a process without the runtime. The programs the build links find them
+        # through their rpath or the harness's own environment, not through the compiler's.
+        "unset LD_LIBRARY_PATH\n"
         "set -f\n"
         f'exec ${ENV_CCACHE} {_quote(mirror_cc)} ${ENV_BUILD_FLAGS}{fixed} "$@"\n'
     )

@@ -69,3 +69,10 @@ def test_a_harness_that_ran_nothing_is_not_run():
 def test_ctest():
     s = summarize("cmake", "90% tests passed, 1 tests failed out of 10\n  7 - inflate (Failed)\n", 8)
     assert s["counts"] == {"pass": 9, "fail": 1} and s["failed"] == ["inflate"]
+
+
+def test_dejagnu_summary():
+    s = summarize("autotools", "FAIL: libffi.call/float.c -O2 (test for excess errors)\n\t\t=== libffi Summary ===\n\n"
+                  "# of expected passes\t\t258\n# of unexpected failures\t1\n# of unsupported tests\t\t2\n", 2)
+    assert s["counts"] == {"pass": 258, "fail": 1, "skip": 2} and s["failed"] == ["libffi.call/float.c"]
+    assert verdict(s) == "failed: 1 of 261"

@@ -343,3 +343,19 @@ def test_ccache_missing_is_a_clear_error(tmp_path, build_env):
         (tools / os.path.basename(tool)).symlink_to(tool)
     res = mirror_build(["--ccache", "--", "make"], src, {**build_env, "PATH": str(tools)})
     assert res.returncode != 0 and "--ccache: ccache is not installed (apt-get install ccache)" in res.stderr, res.stderr
+
+
+def test_the_compiler_does_not_load_the_instrumented_libraries_ld_library_path_names(tmp_path, build_env):
+    """libffi's DejaGnu suite points LD_LIBRARY_PATH at its instrumented .libs for the whole run: python3's
+    ctypes (llvmlite) and clang's libLLVM then loaded the instrumented libffi.so.8, which refuses a process
+    without the runtime, and every test compile failed. The shims keep LD_LIBRARY_PATH from the compiler."""
+    libs = tmp_path / "libs"
+    libs.mkdir()
+    (tmp_path / "ffi.c").write_text("int not_ffi(int *p) { *p = 1; return 0; }\n")
+    subprocess.run([MIRROR_CC, "-O2", "-fPIC", "-shared", str(tmp_path / "ffi.c"), "-Wl,-soname,libffi.so.8",
+                    "-o", str(libs / "libffi.so.8")], check=True, env=build_env)
+    (tmp_path / "src").mkdir()
+    src = project(tmp_path / "src", CC_MAKEFILE)
+    res = mirror_build(["--", "make"], src, {**build_env, "LD_LIBRARY_PATH": str(libs)})
+    assert res.returncode == 0, res.stderr
+    assert subprocess.run([str(src / "prog")], capture_output=True, text=True).stdout == "42\n"
