@@ -484,6 +484,34 @@ def _dsc_sha256(dsc: dict[str, str]) -> dict[str, str]:
     return sums
 
 
+APT_HELPER = "/usr/lib/apt/apt-helper"
+URI_LINE = re.compile(r"^'(?P<url>[^']+)' (?P<name>\S+) (?P<size>\d+) (?P<hash>SHA256:[0-9a-f]{64})$")
+
+
+def _download_upstream_only(package: str, version: str, dl: Path, timer: _Timer, apt_error: str) -> None:
+    """When `apt-get source` fails because a file we do not use is gone from the mirror (seen: bookworm's
+    pixman_0.42.2-1.diff.gz answers 404 while its .dsc and .orig.tar.gz are there), fetch only the .dsc
+    and the upstream tarballs (no Debian diff or debian.tar): apt's own URIs and SHA-256 sums from the signed index (`--print-uris`), each file
+    checked by apt-helper. Raises _VersionFailed naming apt's first error and what this try found."""
+    with tempfile.TemporaryDirectory() as empty:  # apt lists no URI for a file already in its directory
+        proc = _run(["apt-get", "source", "--print-uris", "-q", f"{package}={version}"], package,
+                    "apt-get source --print-uris", cwd=Path(empty), check=False)
+    uris = [m.groupdict() for m in map(URI_LINE.match, proc.stdout.splitlines()) if m]
+    wanted = [u for u in uris if u["name"].endswith(".dsc")
+              or re.search(r"\.tar\.[a-z0-9]+$", u["name"]) and ".debian.tar." not in u["name"]]
+    if proc.returncode != 0 or not wanted:
+        raise _VersionFailed(apt_error)
+    for uri in wanted:
+        with timer.step(f"apt-helper download-file {uri['name']}"):
+            got = _run([APT_HELPER, "download-file", uri["url"], str(dl / uri["name"]), uri["hash"]], package,
+                       "apt-helper download-file", cwd=dl, check=False)
+        if got.returncode != 0:
+            raise _VersionFailed(f"{apt_error}; then {uri['name']} alone: {_apt_failure(got.stdout, got.returncode)}")
+    skipped = sorted(u["name"] for u in uris if u not in wanted)
+    log.info("%s: %s; fetched the .dsc and tarballs alone (not needed, not fetched: %s)", package, apt_error,
+             ", ".join(skipped) or "none")
+
+
 def _download_version(package: str, version: str, dl: Path, timer: _Timer) -> tuple[dict[str, str], Path, bool]:
     """Download one version into the empty directory dl and check it: (the .dsc's fields, the upstream
     tarball, whether the package is native). Raises _VersionFailed with apt's reason."""
@@ -491,7 +519,7 @@ def _download_version(package: str, version: str, dl: Path, timer: _Timer) -> tu
         proc = _run(["apt-get", "source", "--download-only", "-q", f"{package}={version}"], package,
                     "apt-get source --download-only", cwd=dl, check=False)
     if proc.returncode != 0:
-        raise _VersionFailed(_apt_failure(proc.stdout, proc.returncode))
+        _download_upstream_only(package, version, dl, timer, _apt_failure(proc.stdout, proc.returncode))
     dscs = sorted(dl.glob("*.dsc"))
     if len(dscs) != 1:
         raise _VersionFailed(f"expected one .dsc, found {[p.name for p in dscs]}")
@@ -619,6 +647,8 @@ def fetch(package: str, *, version: str | None = None) -> Path:
                 "tarball": tarball.name,
                 "tarball_sha256": _sha256(tarball),
                 "tarball_top_dir": entries[0].name if tree is not unpack else None,
+                # files of the source package we do not use, gone from the mirror (_download_upstream_only)
+                "files_not_fetched": sorted(set(_dsc_sha256(dsc)) - set(names)),
                 "components_not_unpacked": sorted(
                     n for n in names if ".orig-" in n and not n.endswith(".asc")
                 ),

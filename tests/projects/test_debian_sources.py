@@ -123,3 +123,27 @@ def test_a_pinned_version_that_is_not_listed_says_which_are(tmp_path, monkeypatc
     for listed in ds.source_versions("zlib"):
         assert listed in message
     assert not list(tmp_path.glob("sources/zlib-*"))  # nothing half-made left in the cache
+
+
+@needs_apt
+def test_a_package_whose_debian_diff_is_gone_still_fetches_its_upstream_tarball(tmp_path, monkeypatch):
+    """bookworm's pixman_0.42.2-1.diff.gz answered 404 (2026-12-07) while its .dsc and .orig.tar.gz were
+    there: `apt-get source` fails as a whole, so the .dsc and the tarball are fetched alone, each checked
+    against the SHA-256 of the signed index, and the file left out is recorded."""
+    monkeypatch.setenv("MIRRORPASS_CACHE", str(tmp_path))
+    tree = ds.fetch("pixman")
+    info = json.loads((tree / ds.SOURCE_META).read_text())
+    assert (tree / "pixman" / "pixman.h").is_file()
+    assert info["tarball"].startswith("pixman_") and ".orig.tar." in info["tarball"]
+    assert all(".orig.tar." not in name and not name.endswith(".dsc") for name in info["files_not_fetched"])
+
+
+@needs_apt
+def test_fetching_only_the_dsc_and_upstream_tarballs(tmp_path):
+    """The fallback on a package whose files are all there: it takes the .dsc and the .orig tarball and
+    leaves the Debian packaging (debian.tar) alone."""
+    version = ds.source_versions("zlib")[-1]
+    ds._download_upstream_only("zlib", version, tmp_path, ds._Timer("zlib"), "apt failed")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert any(n.endswith(".dsc") for n in names) and any(".orig.tar." in n for n in names), names
+    assert not any(".debian.tar." in n for n in names), names
