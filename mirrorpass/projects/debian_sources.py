@@ -491,8 +491,9 @@ URI_LINE = re.compile(r"^'(?P<url>[^']+)' (?P<name>\S+) (?P<size>\d+) (?P<hash>S
 def _download_upstream_only(package: str, version: str, dl: Path, timer: _Timer, apt_error: str) -> None:
     """When `apt-get source` fails because a file we do not use is gone from the mirror (seen: bookworm's
     pixman_0.42.2-1.diff.gz answers 404 while its .dsc and .orig.tar.gz are there), fetch only the .dsc
-    and the upstream tarballs (no Debian diff or debian.tar): apt's own URIs and SHA-256 sums from the signed index (`--print-uris`), each file
-    checked by apt-helper. Raises _VersionFailed naming apt's first error and what this try found."""
+    and the upstream tarballs (no Debian diff or debian.tar): apt's own URIs and SHA-256 sums from the
+    signed index (`--print-uris`), each file checked by apt-helper. Raises _VersionFailed naming apt's
+    first error and what this try found."""
     with tempfile.TemporaryDirectory() as empty:  # apt lists no URI for a file already in its directory
         proc = _run(["apt-get", "source", "--print-uris", "-q", f"{package}={version}"], package,
                     "apt-get source --print-uris", cwd=Path(empty), check=False)
