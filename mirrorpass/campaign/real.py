@@ -3,8 +3,8 @@
 Pages are lost with madvise(MADV_HWPOISON) (inject_method=hwpoison) inside Debian's own kernel booted
 under qemu (mirrorpass/vm/qemu.py; this machine's kernel lacks CONFIG_MEMORY_FAILURE): the kernel
 unmaps the page and sends SIGBUS BUS_MCEERR_AO at once to a mirrored process (it asks for early kill),
-BUS_MCEERR_AR at the next touch to a native one. Two boots: the golden runs (timed in the guest), then
-every run of both builds, interleaved. The guest merges a program's stderr into its stdout, so the
+BUS_MCEERR_AR at the next touch to a native one. Two boots: the golden runs (timed in the guest, on a
+clock that counts instructions: ICOUNT_SHIFT), then every run of both builds, interleaved. The guest merges a program's stderr into its stdout, so the
 injection log (written to stderr) and the runtime's `mirrorpass:` lines are taken out of the output
 before it is compared. Programs run in the guest by their host path's name with stdin /dev/null; their
 arguments must not name host files.
@@ -27,6 +27,12 @@ from .subjects import Command
 
 LOST_LINE = re.compile(r"^0x[0-9a-f]+000 ")
 BOOT_SLACK = 300  # seconds of host time for booting and powering off, on top of the programs' timeouts
+# The guest's clock counts instructions (2**3 ns each, qemu -icount), not the host's time: the moments are
+# drawn from the golden boot's timings and used in the next boot, and under TCG on the host's clock a busy
+# or slow host stretched one boot's guest time and not the other's (a CI run timed the golden worker at
+# 7.89 s, 14x its usual, and 4 of 5 native runs then ended before their moment). On instructions, a
+# program takes the same guest time in both boots, on any host.
+ICOUNT_SHIFT = 3
 
 
 def _program(subject: Command, env: dict[str, str], timeout: float) -> Program:
@@ -62,11 +68,12 @@ def _result(found: ProgramResult | None, timeout: float) -> RunResult:
     return RunResult(code, output.encode(), "\n".join(runtime), seconds, lost)
 
 
-def _boot(programs: dict[str, Program], workdir: Path, extra: dict[str, Path] | None = None) -> dict[str, ProgramResult]:
+def boot_guest(programs: dict[str, Program], workdir: Path, extra: dict[str, Path] | None = None) -> dict[str, ProgramResult]:
+    """One boot of the campaign's guest (its clock on instructions) running `programs` in order."""
     workdir.mkdir()
     timeout = sum(p.timeout for p in programs.values()) + BOOT_SLACK
     try:
-        return boot_programs(programs, workdir, timeout=timeout, extra_files=extra).results
+        return boot_programs(programs, workdir, timeout=timeout, extra_files=extra, icount=ICOUNT_SHIFT).results
     except VMError as exc:
         raise CampaignError(f"the qemu guest failed: {exc}") from exc
 
@@ -91,7 +98,7 @@ def run_real_campaign(workload: Workload, settings: Settings, command: str,
     step("booting the guest: runs without losses", 0)
     golden_programs = {f"golden-{b}-{k}": _program(s, {}, GOLDEN_TIMEOUT)
                        for b, s in workload.builds.items() for k in (0, 1)}
-    found = _boot(golden_programs, workdir / "golden")
+    found = boot_guest(golden_programs, workdir / "golden")
     golden: dict[str, RunResult] = {}
     for build in workload.builds:
         first, second = (_result(found.get(f"golden-{build}-{k}"), GOLDEN_TIMEOUT) for k in (0, 1))
@@ -114,7 +121,7 @@ def run_real_campaign(workload: Workload, settings: Settings, command: str,
             programs[name] = _program(subject, _guest_env(build, options), timeout)
             meta[name] = (build, i, seed, moment_ms, timeout)
     extra = {GUEST_INJECTOR: NATIVE_INJECTOR} if "native" in workload.builds else {}
-    found = _boot(programs, workdir / "runs", extra)
+    found = boot_guest(programs, workdir / "runs", extra)
     records = [record(build, i, seed, moment_ms, golden[build], _result(found.get(name), timeout))
                for name, (build, i, seed, moment_ms, timeout) in meta.items()]
     step("done", total)

@@ -697,17 +697,23 @@ def build_initramfs(programs: Mapping[str, Path | Program], out: Path, *,
 
 
 def qemu_command(kernel: Kernel, initramfs: Path, *, memory_mb: int = DEFAULT_MEMORY_MB,
-                 append: str = DEFAULT_APPEND, cpu: str = "max") -> list[str]:
+                 append: str = DEFAULT_APPEND, cpu: str = "max", icount: int | None = None) -> list[str]:
+    """`icount`: run the guest's clock on instructions (2**icount ns each) instead of the host's clock."""
     # -nic none: no network card, so no iPXE option ROM at boot (about 0.5 s) and no network in the guest.
-    return [QEMU, "-machine", "accel=tcg", "-cpu", cpu, "-m", str(memory_mb), "-nographic", "-no-reboot",
-            "-nic", "none", "-kernel", str(kernel.vmlinuz), "-initrd", str(initramfs), "-append", append]
+    cmd = [QEMU, "-machine", "accel=tcg", "-cpu", cpu, "-m", str(memory_mb), "-nographic", "-no-reboot",
+           "-nic", "none", "-kernel", str(kernel.vmlinuz), "-initrd", str(initramfs), "-append", append]
+    if icount is not None:
+        # sleep=off: an idle guest's clock jumps to its next timer instead of waiting for the host's.
+        cmd += ["-icount", f"shift={icount},sleep=off"]
+    return cmd
 
 
 def run_vm_timed(initramfs: Path, *, kernel: Kernel | None = None, timeout: float = 180.0,
-                 memory_mb: int = DEFAULT_MEMORY_MB, append: str = DEFAULT_APPEND, cpu: str = "max") -> VMRun:
+                 memory_mb: int = DEFAULT_MEMORY_MB, append: str = DEFAULT_APPEND, cpu: str = "max",
+                 icount: int | None = None) -> VMRun:
     """Boot the kernel with `initramfs`, return the serial console. qemu is killed after `timeout` s."""
     kernel = kernel or ensure_vm()
-    cmd = qemu_command(kernel, Path(initramfs), memory_mb=memory_mb, append=append, cpu=cpu)
+    cmd = qemu_command(kernel, Path(initramfs), memory_mb=memory_mb, append=append, cpu=cpu, icount=icount)
     log.info("boot: %s", " ".join(shlex.quote(c) for c in cmd))
     t0 = time.monotonic()
     try:
