@@ -24,9 +24,11 @@ link with it (LD=gcc) are caught as well; ./configure and cmake see a working cl
 in $MIRRORPASS_CACHE (default ~/.cache/mirrorpass): cmake and configure record the compiler's path,
 so a later `mirror-build -- make` in the same tree still finds it.
 
-C++ is not instrumented: CXX and c++/g++/clang++ are left alone. LD is left alone too: builds that
+C++ too: CXX and the shims c++, g++, clang++, clang++-22 and x86_64-linux-gnu-g++ run mirror-cc
+as clang's C++ driver (--driver-mode=g++), which mirrors C++ sources and links libstdc++ with the
+runtime (libstdc++ itself is not instrumented, and the link says so). LD is left alone: builds that
 call the raw linker with it (ld -r, libtool's $LD -v) need the real one; executables are linked by
-the C compiler, which adds the mirror runtime.
+the C or C++ compiler, which adds the mirror runtime.
 
 While building, the files being compiled and the writes mirrored in each are shown live when stderr
 is a terminal (the build's output scrolls above the view); at the end a summary table goes to

@@ -19,6 +19,7 @@ from ..deps import tests as deps_tests
 from ..deps.closure import closure
 from ..elf.manifest import read_manifest
 from ..errors import MirrorError
+from .. import machine
 from ..layout import RUNTIME_DIR
 
 
@@ -326,7 +327,79 @@ def build_parser() -> argparse.ArgumentParser:
     deps_list = deps_sub.add_parser("list", help="the packages installed in the prefix, their versions and tests")
     deps_list.add_argument("--prefix", type=Path, help="default: $MIRRORPASS_CACHE/deps/<arch>")
     deps_list.set_defaults(handler=_deps_list)
+
+    qemu = sub.add_parser("qemu", help="QEMU, the flagship: build qemu-system-x86_64 mirrored and native from "
+                                       "Debian's sources")
+    qemu_sub = qemu.add_subparsers(dest="qemu_command", required=True)
+    qemu_build = qemu_sub.add_parser("build", help="build qemu-system-x86_64 mirrored (and native, from the same tree); "
+                                                   "the mirrored binary's path is the last line of stdout")
+    qemu_build.add_argument("--dir", type=Path, help="build root (default: $MIRRORPASS_CACHE/qemu/<version>)")
+    qemu_build.add_argument("--jobs", type=int, help="parallel build jobs (default: the cores)")
+    qemu_build.add_argument("--no-native", dest="native", action="store_false", help="skip the native build")
+    qemu_build.add_argument("--prefix", type=Path, help="the instrumented libraries' prefix "
+                                                        "(default: $MIRRORPASS_CACHE/deps/<arch>)")
+    qemu_build.set_defaults(handler=_qemu_build)
+    qemu_boot = qemu_sub.add_parser("boot", help="boot the test machine (Debian's kernel, a busybox workload) on the "
+                                                 "builds of `qemu build`; their guests' output must be identical")
+    qemu_boot.add_argument("--dir", type=Path, help="the build root of `qemu build` (default: its default)")
+    qemu_boot.add_argument("--rounds", type=int, default=1, help="boots per build, interleaved (default 1)")
+    qemu_boot.add_argument("--system", action="store_true", help="also boot Debian's own qemu-system-x86_64")
+    qemu_boot.add_argument("--json", type=Path, help="write the comparison here")
+    qemu_boot.set_defaults(handler=_qemu_boot)
     return parser
+
+
+def _qemu_boot(args: argparse.Namespace) -> int:
+    from ..qemu import build, guest  # noqa: PLC0415
+    from ..vm.qemu import QEMU, VMError, VMUnavailable  # noqa: PLC0415
+
+    builds = build.built(args.dir)
+    if args.system:
+        builds["system"] = Path(QEMU)
+    try:
+        result = {"machine": machine.describe(), **guest.compare(builds, rounds=max(1, args.rounds))}
+    except (VMError, VMUnavailable) as exc:
+        raise MirrorError(f"the test machine did not run: {exc}") from None
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    table = Table(title=f"the test machine on each QEMU ({machine.cpu_line()}; guest clock: instructions)")
+    for name in ("build", "boots", "median wall s", "guest output", "protected resident MiB", "coverage"):
+        table.add_column(name, justify="left" if name in ("build", "guest output") else "right")
+    reference = next(iter(result["builds"].values()))["outputs"]
+    for name, b in result["builds"].items():
+        same = "same" if b["ok"] and b["outputs"] == reference else "[bold red]DIFFERS[/]"
+        stats = b["stats"]
+        protected = f"{stats['protected_resident_bytes'] / 2**20:.1f}" if "protected_resident_bytes" in stats else "-"
+        coverage = (f"{100 * stats['coverage_protected_pages'] / stats['coverage_resident_pages']:.0f}%"
+                    if stats.get("coverage_resident_pages") else "-")
+        table.add_row(name, str(len(b["wall_seconds"])), f"{b['median_seconds']:.2f}", same, protected, coverage)
+    stdout.print(table)
+    if not result["identical"]:
+        raise MirrorError("the guests' outputs differ (or a guest program failed): see the table"
+                          + (f" and {args.json}" if args.json else "; --json FILE keeps every output"))
+    return 0
+
+
+def _qemu_build(args: argparse.Namespace) -> int:
+    from ..qemu import build  # noqa: PLC0415
+
+    builds = build.build(args.dir, jobs=args.jobs, native=args.native, prefix=args.prefix,
+                         log=lambda line: print(line, file=sys.stderr))
+    table = Table(title=f"{build.TARGET} from Debian's qemu sources (built on {machine.cpu_line()})")
+    for name in ("build", "configure s", "build s", "mirrored writes", "uninstrumented libraries", "binary"):
+        table.add_column(name, justify="right" if name.endswith(" s") else "left")
+    for one in builds:
+        r = one.record
+        mb = r.get("mirror_build") or {}
+        writes = f"{mb.get('mirrored')} in {mb.get('files')} files" if mb else "-"
+        status = "" if one.ran else " (up to date)"
+        table.add_row(one.flavour + status, f"{r.get('configure_seconds', 0):.1f}", f"{r.get('build_seconds', 0):.1f}",
+                      writes, "-" if one.flavour == "native"
+                      else escape(", ".join(r.get("libraries", {}).get("uninstrumented", [])) or "none"),
+                      escape(str(one.binary)))
+    stdout.print(table)
+    print(builds[0].binary, flush=True)
+    return 0
 
 
 def _deps_install(args: argparse.Namespace) -> int:

@@ -70,14 +70,14 @@ def steps_for(system: str, prefix: Path, stage: Path, jobs: int) -> list[Step]:
                 Step("build", [*wrap, "cmake", "--build", "_build", f"-j{jobs}"]),
                 Step("test", ["ctest", "--test-dir", "_build", f"-j{jobs}"]),
                 Step("install", ["env", f"DESTDIR={stage}", "cmake", "--install", "_build"])]
-    return [Step("configure", [*wrap, _tool("meson"), "setup", "_build", f"--prefix={prefix}", "--libdir=lib",
+    return [Step("configure", [*wrap, python_tool("meson"), "setup", "_build", f"--prefix={prefix}", "--libdir=lib",
                                "--buildtype=debugoptimized", f"-Dc_link_args=-Wl,-rpath,{lib_dir(prefix)}"]),
-            Step("build", [*wrap, _tool("ninja"), "-C", "_build", f"-j{jobs}"]),
-            Step("test", [*wrap, _tool("meson"), "test", "-C", "_build", f"--num-processes={jobs}"]),
-            Step("install", [_tool("meson"), "install", "-C", "_build", "--destdir", str(stage)])]
+            Step("build", [*wrap, python_tool("ninja"), "-C", "_build", f"-j{jobs}"]),
+            Step("test", [*wrap, python_tool("meson"), "test", "-C", "_build", f"--num-processes={jobs}"]),
+            Step("install", [python_tool("meson"), "install", "-C", "_build", "--destdir", str(stage)])]
 
 
-def _tool(name: str) -> str:
+def python_tool(name: str) -> str:
     """meson and ninja from the Python registry, installed into this venv on first use."""
     path = Path(sys.executable).parent / name
     if not path.exists():

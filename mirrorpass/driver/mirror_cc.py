@@ -14,7 +14,7 @@ from ..toolchain import check_versions, clang_path
 from .args import Action, Input, Invocation, Mode, parse_args
 from .build_log import log_link
 from .compile import compile_source
-from .runtime_lib import EAGER_BINDING, library_link_args, runtime_link_args
+from .runtime_lib import EAGER_BINDING, INCLUDE_DIR, library_link_args, runtime_link_args
 
 
 def run(argv: list[str]) -> int:
@@ -28,8 +28,9 @@ def run(argv: list[str]) -> int:
         return _exec_clang(inv.args + _preprocessor_prefix_flags(inv))
     check_versions()
     prefix = active_prefix()
+    inv.prefix_compile_flags = list(OWN_COMPILE_FLAGS)
     if prefix is not None:
-        inv.prefix_compile_flags = compile_flags(prefix)
+        inv.prefix_compile_flags += compile_flags(prefix)
         inv.prefix_link_flags = link_flags(prefix)
     for warning in inv.warnings:
         print(f"mirror-cc: warning: {warning}", file=sys.stderr)
@@ -40,6 +41,11 @@ def run(argv: list[str]) -> int:
         return _compile_and_link(inv, workdir)
 
 
+# What every compile by mirror-cc sees, as a sanitizer's `__SANITIZE_ADDRESS__`: a macro saying the code is
+# mirrored, and mirror.h on the include path (searched last: a project's own mirror.h wins), so that a
+# program can call mirror_sync or mirror_exclude under `#ifdef __MIRRORPASS__` and still build natively.
+OWN_COMPILE_FLAGS = ("-D__MIRRORPASS__=1", f"-idirafter{INCLUDE_DIR}")
+
 # Passthrough commands that read headers: they must see the deps prefix's headers, as a compile does
 # (a configure script's `$CC -E` header check, a -M dependency scan).
 READS_HEADERS = frozenset({"-E", "-M", "-MM", "-fsyntax-only"})
@@ -49,7 +55,7 @@ def _preprocessor_prefix_flags(inv: Invocation) -> list[str]:
     if inv.mode is Mode.OFF or not inv.inputs or not READS_HEADERS.intersection(inv.args):
         return []
     prefix = active_prefix()
-    return compile_flags(prefix) if prefix is not None else []
+    return [*OWN_COMPILE_FLAGS, *(compile_flags(prefix) if prefix is not None else [])]
 
 
 def _exec_clang(args: list[str]) -> int:

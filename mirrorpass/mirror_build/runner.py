@@ -92,7 +92,8 @@ def build_environment(shim_dir: Path, clang: str, flags: list[str], log_path: st
     env = dict(os.environ)
     env[ENV_CCACHE] = ""
     env["PATH"] = os.pathsep.join([str(shim_dir), env.get("PATH", os.defpath)])
-    env["CC"] = str(shim_dir / "cc")  # CXX stays: C++ is compiled as the build says, not mirrored
+    env["CC"] = str(shim_dir / "cc")
+    env["CXX"] = str(shim_dir / "c++")
     env[CLANG_ENV] = clang  # mirror-cc must find the real clang-22, not the shim of that name
     env[ENV_BUILD_FLAGS] = " ".join(flags)
     env[ENV_BUILD_LOG] = log_path

@@ -1,4 +1,4 @@
-"""The compiler shims: a directory of `cc`, `gcc`, `clang`, ... scripts that exec mirror-cc, put first
+"""The compiler shims: a directory of `cc`, `gcc`, `clang`, `c++`, ... scripts that exec mirror-cc, put first
 on PATH so that Makefiles hard-coding the compiler (Lua's and bzip2's `CC=gcc`) reach mirror-cc too,
 the way ccache masquerades.
 
@@ -26,6 +26,10 @@ ENV_BUILD_FLAGS = "MIRRORPASS_BUILD_FLAGS"
 # mirror-build --ccache: the ccache a shim runs mirror-cc under (empty: none).
 ENV_CCACHE = "MIRRORPASS_CCACHE"
 
+# clang's C++ driver: C++ sources are mirrored as C ones are, and a link adds libstdc++ -- and the runtime.
+# A build that links C objects with its C++ compiler (QEMU's meson does whenever it finds one) must get
+# the runtime: a C++ compiler left unshimmed linked a mirrored QEMU without it, and said nothing.
+CXX_DRIVER = ("--driver-mode=g++",)
 # Shim name -> arguments it adds before the caller's (c89/c99 are POSIX's fixed-standard compilers).
 SHIMS: dict[str, tuple[str, ...]] = {
     "cc": (),
@@ -35,6 +39,11 @@ SHIMS: dict[str, tuple[str, ...]] = {
     "clang-22": (),
     "c99": ("-std=c99",),
     "c89": ("-std=c89",),
+    "c++": CXX_DRIVER,
+    "g++": CXX_DRIVER,
+    "x86_64-linux-gnu-g++": CXX_DRIVER,
+    "clang++": CXX_DRIVER,
+    "clang++-22": CXX_DRIVER,
 }
 
 

@@ -697,10 +697,13 @@ def build_initramfs(programs: Mapping[str, Path | Program], out: Path, *,
 
 
 def qemu_command(kernel: Kernel, initramfs: Path, *, memory_mb: int = DEFAULT_MEMORY_MB,
-                 append: str = DEFAULT_APPEND, cpu: str = "max", icount: int | None = None) -> list[str]:
-    """`icount`: run the guest's clock on instructions (2**icount ns each) instead of the host's clock."""
+                 append: str = DEFAULT_APPEND, cpu: str = "max", icount: int | None = None,
+                 qemu: str = QEMU, devices: Sequence[str] = ()) -> list[str]:
+    """`icount`: run the guest's clock on instructions (2**icount ns each) instead of the host's clock.
+    `qemu`: another qemu-system-x86_64 (a build of our own); `devices`: options that replace the default
+    devices (e.g. ``-nodefaults -serial mon:stdio`` for a build without VGA)."""
     # -nic none: no network card, so no iPXE option ROM at boot (about 0.5 s) and no network in the guest.
-    cmd = [QEMU, "-machine", "accel=tcg", "-cpu", cpu, "-m", str(memory_mb), "-nographic", "-no-reboot",
+    cmd = [qemu, *devices, "-machine", "accel=tcg", "-cpu", cpu, "-m", str(memory_mb), "-nographic", "-no-reboot",
            "-nic", "none", "-kernel", str(kernel.vmlinuz), "-initrd", str(initramfs), "-append", append]
     if icount is not None:
         # sleep=off: an idle guest's clock jumps to its next timer instead of waiting for the host's.
@@ -710,16 +713,20 @@ def qemu_command(kernel: Kernel, initramfs: Path, *, memory_mb: int = DEFAULT_ME
 
 def run_vm_timed(initramfs: Path, *, kernel: Kernel | None = None, timeout: float = 180.0,
                  memory_mb: int = DEFAULT_MEMORY_MB, append: str = DEFAULT_APPEND, cpu: str = "max",
-                 icount: int | None = None) -> VMRun:
-    """Boot the kernel with `initramfs`, return the serial console. qemu is killed after `timeout` s."""
+                 icount: int | None = None, qemu: str = QEMU, devices: Sequence[str] = (),
+                 env: Mapping[str, str] | None = None) -> VMRun:
+    """Boot the kernel with `initramfs`, return the serial console. qemu is killed after `timeout` s.
+    `env`: qemu's environment (default: ours)."""
     kernel = kernel or ensure_vm()
-    cmd = qemu_command(kernel, Path(initramfs), memory_mb=memory_mb, append=append, cpu=cpu, icount=icount)
+    cmd = qemu_command(kernel, Path(initramfs), memory_mb=memory_mb, append=append, cpu=cpu, icount=icount,
+                       qemu=qemu, devices=devices)
     log.info("boot: %s", " ".join(shlex.quote(c) for c in cmd))
     t0 = time.monotonic()
     try:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=None if env is None else dict(env))
     except OSError as exc:
-        raise VMUnavailable(f"cannot start {QEMU}: {exc}") from exc
+        raise VMUnavailable(f"cannot start {cmd[0]}: {exc}") from exc
     chunks: list[bytes] = []
     init_at: list[float] = []
     stderr_chunks: list[bytes] = []
@@ -882,7 +889,8 @@ def boot_programs(programs: Mapping[str, Path | Program], workdir: Path, *, time
     boot = Boot(run, results, parse_info(run.text), kernel)
     if run.init_seconds is None:
         if run.returncode not in (0, None) and not run.text.strip():
-            raise VMError(f"{QEMU} exited with {run.returncode} before any console output: {run.stderr.strip()}")
+            raise VMError(f"{kwargs.get('qemu', QEMU)} exited with {run.returncode} before any console output: "
+                          f"{run.stderr.strip()}")
         raise VMError(f"the guest never reached /init (qemu exit {run.returncode}, timed out: {run.timed_out}, "
                       f"stderr: {run.stderr.strip()!r})", run.text)
     if not boot.completed:

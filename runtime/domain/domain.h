@@ -86,6 +86,16 @@ size_t _mirror_uninstrumented_json(char *out, size_t capacity);
  * table, allocates nothing): the SIGBUS handler asks before it restores a native page. */
 int _mirror_uninstrumented_suspects(const char **first);
 
+/* ---- Excluded from repair (excluded.c) ------------------------------------------------------------------- */
+
+/* The reason given to mirror_exclude for the first excluded range overlapping [start, end), or NULL.
+ * Lock-free and async-signal-safe: the SIGBUS handler asks before it restores a native page. */
+const char *_mirror_excluded_overlap(uintptr_t start, uintptr_t end);
+
+/* `"excluded": [{"start", "end", "why"}, ...], "excluded_bytes": N` as JSON members into out; returns
+ * the length. */
+size_t _mirror_excluded_json(char *out, size_t capacity);
+
 /* ---- Residency and coverage (coverage.c) --------------------------------------------------------------- */
 
 /* Exit: set protected_resident_bytes and mirror_resident_bytes from the domain's pages now. */

@@ -32,6 +32,14 @@ int mirror_register(void *p, size_t n);
  * with errno ENOENT when no region was registered at p. */
 int mirror_unregister(void *p);
 
+/* Mark [p, p + n) as written by code mirror-cc did not compile (code generated at run time, a device,
+ * an uninstrumented library), so that its mirror may be stale: the pages holding it (whole pages) are
+ * never restored from the mirror -- a loss there is reported with `why` and the program gets what it
+ * would have got without mirrorpass -- the audit skips them, and stats_json lists them ("excluded").
+ * There is no way back. Returns 0, or -1 with errno EINVAL (empty, or outside the application windows)
+ * or ENOMEM (the table is full). A program built by mirror-cc has __MIRRORPASS__ defined. */
+int mirror_exclude(const void *p, size_t n, const char *why);
+
 /* Compare every resident page of the protected domain with its mirror. Prints one line per divergent
  * run (address range, byte count, the global's symbol or "heap" or the registered region; at most 20
  * lines, then how many more) and a summary when anything diverged. Returns the number of divergent

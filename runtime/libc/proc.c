@@ -6,7 +6,8 @@
  * the caller's string buffer, synced whole, and the result pointer). The wrapper calls libc and, when
  * the call says it stored the result (by its own convention: 0, a positive count, or an error number of
  * 0), mirrors that object. sigaction's wrapper is signal.c's: it keeps SIGBUS for recovery and mirrors
- * the old action itself. setjmp/sigsetjmp also write the caller's jmp_buf but return twice, so no
+ * the old action itself, and so are sigprocmask's and pthread_sigmask's, which keep SIGBUS deliverable.
+ * setjmp/sigsetjmp also write the caller's jmp_buf but return twice, so no
  * wrapper can call them: see docs/libc-boundary.md.
  */
 #define _GNU_SOURCE
@@ -77,17 +78,6 @@ MIRROR_WRAPPER int __mirror_waitid(idtype_t idtype, id_t id, siginfo_t *info, in
 }
 
 /* ---- Signals ------------------------------------------------------------------------------------------- */
-
-MIRROR_WRAPPER int __mirror_sigprocmask(int how, const sigset_t *set, sigset_t *old)
-{
-    STORES_IF(result == 0, old, sigprocmask(how, set, old));
-}
-
-/* Returns an error number. */
-MIRROR_WRAPPER int __mirror_pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
-{
-    STORES_IF(result == 0, old, pthread_sigmask(how, set, old));
-}
 
 MIRROR_WRAPPER int __mirror_sigpending(sigset_t *set)
 {

@@ -445,16 +445,19 @@ MIRROR_WRAPPER int __mirror_sem_getvalue(sem_t *s, int *value)
 
 /* The new thread may already run (and read *thread) when pthread_create returns. */
 /* Threads of instrumented code start with an alternate signal stack of the runtime's, so that losing
- * a page of their own stack can still be reported (recovery/signal.c). */
+ * a page of their own stack can still be reported (recovery/signal.c), and with the program's view of
+ * SIGBUS in the mask (libc/signal.c). */
 struct thread_start {
     void *(*start)(void *);
     void *arg;
+    bool blocks_sigbus; /* the creating thread's view of its mask (libc/signal.c) */
 };
 
 static void *start_with_signal_stack(void *p)
 {
     struct thread_start start = *(struct thread_start *)p;
     free(p); /* libc's allocator: the runtime is not routed */
+    _mirror_set_program_blocks_sigbus(start.blocks_sigbus);
     if (_mirror_flags.handle_sigbus)
         _mirror_signal_thread_init();
     return start.start(start.arg);
@@ -468,6 +471,7 @@ MIRROR_WRAPPER int __mirror_pthread_create(pthread_t *thread, const pthread_attr
         return EAGAIN;
     trampoline->start = start;
     trampoline->arg = arg;
+    trampoline->blocks_sigbus = _mirror_program_blocks_sigbus();
     int result = pthread_create(thread, attr, start_with_signal_stack, trampoline);
     if (result == 0)
         _mirror_wrote_atomic(thread, sizeof *thread);

@@ -104,6 +104,11 @@ void _mirror_copy_resident(uintptr_t start, size_t len);
  * callers run it first. */
 void _mirror_sync_blocked(void);
 
+/* Whether the program believes SIGBUS blocked in this thread (signal.c: it never is); pthread_create
+ * hands it on to the new thread, as the kernel hands on the mask. */
+bool _mirror_program_blocks_sigbus(void);
+void _mirror_set_program_blocks_sigbus(bool blocked);
+
 #pragma GCC visibility pop
 
 /* The body of a variadic wrapper: hand the arguments after `last` to its va_list form. */

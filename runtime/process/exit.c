@@ -37,8 +37,10 @@ static void at_exit(void)
     if (_mirror_flags.print_stats)
         _mirror_stats_print();
     if (_mirror_flags.stats_json != NULL) {
-        static char members[8192] MIRROR_RT_STATE;
-        _mirror_uninstrumented_json(members, sizeof members);
+        static char members[8192 + 32768] MIRROR_RT_STATE;
+        size_t len = _mirror_uninstrumented_json(members, 8192);
+        len += _mirror_format(members + len, sizeof members - len, "%s", len ? ", " : "");
+        _mirror_excluded_json(members + len, sizeof members - len);
         _mirror_stats_write_json(_mirror_flags.stats_json, initial_pid, members);
     }
 }

@@ -89,7 +89,7 @@ static void copy_page(void *dst, const void *src, size_t size)
     __asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
 }
 
-enum outcome { REPAIRED, NOT_PROTECTED, BOTH_LOST, REMAP_FAILED, MAYBE_STALE };
+enum outcome { REPAIRED, NOT_PROTECTED, BOTH_LOST, REMAP_FAILED, MAYBE_STALE, EXCLUDED };
 
 /* The protection a lost page's mapping had (RELRO data is read-only). */
 static int lost_protection(uintptr_t page)
@@ -166,6 +166,8 @@ static enum outcome repair_native(uintptr_t page, size_t size)
 {
     if (protected_bytes(page, size) != size)
         return NOT_PROTECTED;
+    if (_mirror_excluded_overlap(page, page + size)) /* mirror_exclude: its mirror may be stale */
+        return EXCLUDED;
     const char *suspect;
     if (signals.die_if_maybe_stale && _mirror_uninstrumented_suspects(&suspect))
         return MAYBE_STALE;
@@ -204,6 +206,13 @@ static void report_lost(uintptr_t page, size_t size, int code, enum outcome why)
 {
     char where[160];
     describe_address(page, where, sizeof where);
+    if (why == EXCLUDED) {
+        _mirror_report("memory error (%s): lost page 0x%lx-0x%lx in %s: cannot restore, its mirror may be stale: "
+                       "code mirror-cc did not compile writes it (mirror_exclude: %s)", code_name(code),
+                       (unsigned long)page, (unsigned long)(page + size), where,
+                       _mirror_excluded_overlap(page, page + size));
+        return;
+    }
     const char *reason = why == BOTH_LOST      ? "its mirror is lost too"
                          : why == REMAP_FAILED ? "mapping a fresh page failed"
                          : why == MAYBE_STALE  ? "an uninstrumented library is loaded, so its mirror may be stale "

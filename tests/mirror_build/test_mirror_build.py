@@ -359,3 +359,39 @@ def test_the_compiler_does_not_load_the_instrumented_libraries_ld_library_path_n
     res = mirror_build(["--", "make"], src, {**build_env, "LD_LIBRARY_PATH": str(libs)})
     assert res.returncode == 0, res.stderr
     assert subprocess.run([str(src / "prog")], capture_output=True, text=True).stdout == "42\n"
+
+
+CXX_MAKEFILE = """\
+prog: counter.o main.o twice.o
+\t$(CXX) -o prog counter.o main.o twice.o
+%.o: %.c
+\t$(CC) -O1 -c $< -o $@
+twice.o: twice.cpp
+\tg++ -O1 -c $< -o $@
+"""
+TWICE_CPP = (
+    '#include <vector>\nstatic std::vector<int> seen;\n'
+    'extern "C" int twice(int n) { seen.push_back(n); return 2 * n + int(seen.size()); }\n'
+)
+
+
+def test_a_link_by_the_cxx_compiler_gets_the_runtime_and_cxx_is_mirrored(tmp_path, build_env):
+    """QEMU's meson links C objects with $(CXX) when it finds a C++ compiler: with CXX left as the build
+    had it, the program got no runtime and the summary said nothing. CXX and `g++` are shims too now."""
+    src = project(tmp_path, CXX_MAKEFILE)
+    (src / "twice.cpp").write_text(TWICE_CPP)
+    (src / "main.c").write_text(MAIN_C.replace("void fence(void);", "void fence(void); int twice(int);")
+                                .replace("bump(41); bump(1);", "bump(twice(20)); bump(1);"))
+    res = mirror_build(["--json", "s.json", "--", "make"], src, build_env)
+    assert res.returncode == 0, res.stderr
+    assert "/c++ -o prog" in res.stdout
+    summary = json.loads((src / "s.json").read_text())
+    assert summary["links"] == [{"output": "prog", "inputs": 3, "runtime": True, "status": 0}]
+    assert sorted(f["source"] for f in summary["files"]) == ["counter.c", "main.c", "twice.cpp"]
+    manifest = inspect(src / "prog")
+    assert manifest["objects"] == 3
+    assert any(fn["name"] == "twice" and fn["mirrored"] >= 1 for fn in manifest["functions"]), manifest["functions"]
+    run = subprocess.run(["./prog"], cwd=src, capture_output=True, text=True,
+                         env=dict(build_env, MIRROR_OPTIONS="verbosity=1"))
+    assert run.returncode == 0 and run.stdout == "42\n", run.stderr
+    assert "libstdc++.so.6" in run.stderr  # uninstrumented, and said so

@@ -28,7 +28,8 @@ def runs(stderr: str) -> list[tuple[int, int, int, str]]:
 def read_stats(path) -> dict[str, int]:
     data = json.loads(path.read_text())
     assert isinstance(data, dict)
-    assert list(data) == [*stat_names(), "uninstrumented_libraries"], "keys differ from runtime/base/stats.inc"
+    assert list(data) == [*stat_names(), "uninstrumented_libraries", "excluded", "excluded_bytes"], \
+        "keys differ from runtime/base/stats.inc"
     assert all(type(data[k]) is int and data[k] >= 0 for k in stat_names()), data
     return data
 

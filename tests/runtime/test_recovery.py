@@ -370,3 +370,61 @@ def test_mirror_page_lost_inside_a_memmove_keeps_the_moved_bytes(mirror_build):
     result = run(mirror_build(program("move_mirror_lost")))
     assert result.returncode == 0, result.stderr
     assert result.stdout == "native ok=1 mirror_diff=0 faults=1\n"
+
+
+# ---- mirror_exclude: memory that code mirror-cc did not compile writes ------------------------------------
+
+
+def test_an_excluded_page_is_never_restored_from_its_stale_mirror(mirror_build):
+    """QEMU's TCG-generated code stores into the vCPU state with no mirror store: restored from the mirror,
+    the page would bring back old register values silently. Excluded, its loss is reported with the reason
+    and the program dies of it as it would have without mirrorpass."""
+    result = run_limited(mirror_build(program("excluded")), "lose")
+    assert result.returncode == SIGBUS_DEATH, (result.stdout, result.stderr)
+    assert "read=" not in result.stdout
+    page = stdout_page(result.stdout)
+    lines = memory_error_lines(result.stderr)
+    assert len(lines) == 1 and f"lost page {page:#x}-{page + PAGE:#x} in heap" in lines[0], result.stderr
+    assert "its mirror may be stale: code mirror-cc did not compile writes it (mirror_exclude: vCPU state: " \
+           "generated code)" in lines[0]
+
+
+def test_excluded_pages_are_left_out_of_the_audit_and_listed_in_stats_json(mirror_build, tmp_path):
+    binary = mirror_build(program("excluded"))
+    plain = run_limited(binary, "plain")
+    assert plain.returncode == 0 and values(plain.stdout)["divergent"] == "1", plain.stdout
+    stats = tmp_path / "stats.json"
+    result = run_limited(binary, "audit", env={"MIRROR_OPTIONS": f"stats_json={stats}"})
+    assert result.returncode == 0 and values(result.stdout)["divergent"] == "0", (result.stdout, result.stderr)
+    page = stdout_page(result.stdout)
+    listed = read_stats(stats)
+    # Whole pages: the first one (which holds state + 100) through the one holding the range's last byte.
+    assert listed["excluded"] == [{"start": hex(page - PAGE), "end": hex(page + 2 * PAGE), "why": "vCPU state: generated code"}]
+    assert listed["excluded_bytes"] == 3 * PAGE
+
+
+# ---- SIGBUS kept deliverable when the program blocks it (QEMU does) ----------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["pthread_sigmask", "sigprocmask", "handler", "thread", "signalfd"])
+def test_a_page_lost_while_the_program_blocks_sigbus_is_repaired(mirror_build, mode):
+    """A synchronous SIGBUS on a thread that blocks it is forced through with the default action: the
+    process would die of a page the runtime can rebuild. The program still sees its own mask."""
+    result = run_limited(mirror_build(program("blocked_sigbus")), mode)
+    assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
+    seen = values(result.stdout)
+    assert seen["intact"] == "1", result.stdout
+    if mode != "handler":  # the handler's mask is the kernel's doing: there is no call to read it back
+        assert seen["blocked_view"] == "1", result.stdout
+    if mode in ("pthread_sigmask", "signalfd"):
+        assert seen["old_had_sigbus"] == "0" and seen["after_unblock_view"] == "0", result.stdout
+    if mode == "signalfd":
+        assert seen["signalfd_read"] == "0", result.stdout  # the runtime took it, not QEMU's main loop
+
+
+def test_a_blocked_sigbus_the_runtime_cannot_repair_still_kills(mirror_build):
+    """handle_sigbus=0: the runtime keeps out of SIGBUS entirely, and the program's mask is the kernel's."""
+    result = run_limited(mirror_build(program("blocked_sigbus")), "pthread_sigmask",
+                         env={"MIRROR_OPTIONS": "handle_sigbus=0"})
+    assert result.returncode == SIGBUS_DEATH, (result.stdout, result.stderr)
+    assert values(result.stdout)["blocked_view"] == "1"
