@@ -344,6 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     qemu_boot.add_argument("--dir", type=Path, help="the build root of `qemu build` (default: its default)")
     qemu_boot.add_argument("--rounds", type=int, default=1, help="boots per build, interleaved (default 1)")
     qemu_boot.add_argument("--system", action="store_true", help="also boot Debian's own qemu-system-x86_64")
+    qemu_boot.add_argument("--options", help="MIRROR_OPTIONS of the mirrored QEMU, e.g. audit_at_exit=1 or "
+                                             "inject_count=5,inject_target=heap (its lines: in --json)")
     qemu_boot.add_argument("--json", type=Path, help="write the comparison here")
     qemu_boot.set_defaults(handler=_qemu_boot)
     return parser
@@ -357,7 +359,8 @@ def _qemu_boot(args: argparse.Namespace) -> int:
     if args.system:
         builds["system"] = Path(QEMU)
     try:
-        result = {"machine": machine.describe(), **guest.compare(builds, rounds=max(1, args.rounds))}
+        result = {"machine": machine.describe(), **guest.compare(builds, rounds=max(1, args.rounds),
+                                                                   options=args.options)}
     except (VMError, VMUnavailable) as exc:
         raise MirrorError(f"the test machine did not run: {exc}") from None
     if args.json:

@@ -36,7 +36,9 @@ from ..deps.closure import closure
 from ..deps.prefix import ENV_PREFIX, default_prefix, pkg_config_path
 from ..errors import MirrorError
 from ..projects import debian_sources
+from ..system import can_be_root
 from ..toolchain import clang_path
+from ..vm.qemu import apt_install
 
 PACKAGE = "qemu"
 TARGET = "qemu-system-x86_64"
@@ -149,17 +151,12 @@ def ensure_system_packages(packages: tuple[str, ...] = NATIVE_DEV_PACKAGES) -> N
                                  text=True).stdout.strip() != "install ok installed"]
     if not missing:
         return
-    command = ["apt-get", "install", "-y", "-q", *missing]
-    if os.geteuid() != 0:
-        raise MirrorError(f"the QEMU builds need {', '.join(missing)}: run `sudo {' '.join(command)}`")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    proc = subprocess.run(command, capture_output=True, text=True, env=env)
-    if proc.returncode != 0:  # a stale index: update once and retry
-        subprocess.run(["apt-get", "update", "-q"], capture_output=True, text=True, env=env)
-        proc = subprocess.run(command, capture_output=True, text=True, env=env)
+    if not can_be_root():
+        raise MirrorError(f"the QEMU builds need {', '.join(missing)}: run `sudo apt-get install {' '.join(missing)}`")
+    proc = apt_install(missing)
     if proc.returncode != 0:
-        raise MirrorError(f"`{' '.join(command)}` failed (exit {proc.returncode}), also after apt-get update:\n"
-                          f"{(proc.stdout + proc.stderr)[-2000:]}")
+        raise MirrorError(f"apt-get install {' '.join(missing)} failed (exit {proc.returncode}), also after "
+                          f"apt-get update:\n{proc.stdout[-2000:]}")
 
 
 def ensure_deps(prefix: Path, jobs: int, log: Callable[[str], None]) -> dict:
@@ -171,10 +168,6 @@ def ensure_deps(prefix: Path, jobs: int, log: Callable[[str], None]) -> dict:
         deps_install.install(missing, prefix, jobs, log)
         manifest = deps_install.read_manifest(prefix)
     return manifest
-
-
-def _tools() -> tuple[str, str]:
-    return deps_install.python_tool("meson"), deps_install.python_tool("ninja")  # installed once, into the venv
 
 
 def _key(flavour: str, version: str, args: list[str], deps: dict) -> str:
@@ -227,7 +220,7 @@ def link_firmware(directory: Path) -> None:
         link.symlink_to(firmware)
 
 
-def build_one(build: Build, src: Path, args: list[str], env: dict[str, str], jobs: int, prefix: Path,
+def build_one(build: Build, src: Path, args: list[str], ninja: str, env: dict[str, str], jobs: int, prefix: Path,
               log: Callable[[str], None]) -> None:
     mirror_build = Path(sys.executable).parent / "mirror-build"
     wrap = [str(mirror_build), "--json", str(build.directory / "mirror-build.json"), "--"] \
@@ -237,7 +230,6 @@ def build_one(build: Build, src: Path, args: list[str], env: dict[str, str], job
     log_file = build.directory / "build.log"
     configure = _run_step(f"{build.flavour}: configure", [*wrap, str(src / "configure"), *args], build.directory,
                           env, log_file, log)
-    _, ninja = _tools()
     if wrap:  # one summary per step: keep the configure's beside the build's
         os.replace(build.directory / "mirror-build.json", build.directory / "mirror-build-configure.json")
     compile_s = _run_step(f"{build.flavour}: build", [*wrap, ninja, f"-j{jobs}", TARGET], build.directory, env,
@@ -255,8 +247,7 @@ def build_one(build: Build, src: Path, args: list[str], env: dict[str, str], job
             "skipped": totals.get("skipped"), "warnings": totals.get("warnings"),
             "links_without_runtime": [link["output"] for link in summary.get("links", []) if not link.get("runtime")],
         }
-        if build.record["mirror_build"]["links_without_runtime"] and \
-                TARGET in {Path(o).name for o in build.record["mirror_build"]["links_without_runtime"]}:
+        if TARGET in {Path(o).name for o in build.record["mirror_build"]["links_without_runtime"]}:
             raise MirrorError(f"qemu: mirror-build linked {build.binary} without the runtime; see {log_file}")
     build.ran = True
 
@@ -276,7 +267,7 @@ def build(root: Path | None = None, *, jobs: int | None = None, native: bool = T
     root.mkdir(parents=True, exist_ok=True)
     deps = ensure_deps(prefix, jobs, log)
     prepare_source(tree, root / "src")
-    meson, ninja = _tools()
+    meson, ninja = deps_install.python_tool("meson"), deps_install.python_tool("ninja")  # into the venv, once
     args = configure_args(meson, ninja)
     record_path = root / "build.json"
     records = _read_json(record_path)
@@ -292,7 +283,7 @@ def build(root: Path | None = None, *, jobs: int | None = None, native: bool = T
             log(f"qemu: {flavour}: up to date ({one.binary})")
         else:
             one.record = {"key": key, "version": version, "configure": args}
-            build_one(one, root / "src", args, envs[flavour], jobs, prefix, log)
+            build_one(one, root / "src", args, ninja, envs[flavour], jobs, prefix, log)
             records[flavour] = one.record
             _write_json(record_path, records)
         builds.append(one)

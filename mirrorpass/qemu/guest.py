@@ -13,13 +13,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..vm.qemu import Program, VMError, boot_programs, ensure_vm
-
-BUSYBOX = Path("/bin/busybox")  # busybox-static, which the initramfs is made of
+from ..vm.qemu import BUSYBOX_STATIC, Program, VMError, boot_programs
 # The QEMU builds have only the test machine's devices (mirrorpass/qemu/build.py: no VGA, no parallel
 # port): no default devices, the console on the ISA serial port.
 DEVICES = ("-nodefaults", "-serial", "mon:stdio")
@@ -50,7 +47,7 @@ class GuestRun:
 
 def programs() -> dict[str, Program]:
     # busybox runs the applet its name says; a name starting with "busybox" takes the applet from argv[1].
-    return {f"busybox-{name}": Program(BUSYBOX, args=["sh", "-c", script], timeout=120)
+    return {f"busybox-{name}": Program(BUSYBOX_STATIC, args=["sh", "-c", script], timeout=120)
             for name, script in WORKLOAD.items()}
 
 
@@ -63,31 +60,30 @@ def boot(qemu: Path, workdir: Path, *, options: str | None = None) -> GuestRun:
     env = dict(os.environ)
     # The share of QEMU's resident writable memory inside the protected domain, sampled every 200 ms.
     env["MIRROR_OPTIONS"] = ",".join(filter(None, [options, "coverage_interval_ms=200", f"stats_json={stats_path}"]))
-    started = time.monotonic()
-    result = boot_programs(programs(), workdir, timeout=600, kernel=ensure_vm(), qemu=str(qemu), devices=DEVICES,
-                           icount=ICOUNT_SHIFT, env=env)
-    seconds = time.monotonic() - started
+    result = boot_programs(programs(), workdir, timeout=600, qemu=str(qemu), devices=DEVICES, icount=ICOUNT_SHIFT,
+                           env=env)
     stats = {}
     if stats_path.exists():
         try:
             stats = json.loads(stats_path.read_text())
         except json.JSONDecodeError as exc:
             raise VMError(f"{qemu} wrote a stats_json that is not JSON ({exc}): {stats_path}") from None
-    return GuestRun(str(qemu), round(seconds, 2), {n: r.output for n, r in result.results.items()},
+    return GuestRun(str(qemu), round(result.run.seconds, 2), {n: r.output for n, r in result.results.items()},
                     {n: r.exit_code for n, r in result.results.items()}, stats,
                     [line for line in result.run.stderr.splitlines() if line.startswith("mirrorpass: ")])
 
 
-def compare(builds: dict[str, Path], rounds: int = 1, workdir: Path | None = None) -> dict:
-    """Boot each build `rounds` times, interleaved; {"identical": bool, "builds": {name: {...}}}."""
+def compare(builds: dict[str, Path], rounds: int = 1, workdir: Path | None = None, options: str | None = None) -> dict:
+    """Boot each build `rounds` times, interleaved; {"identical": bool, "builds": {name: {...}}}. `options`:
+    MIRROR_OPTIONS for every boot (a QEMU without the runtime ignores them)."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix="mirrorpass-qemu-guest-"))
     runs: dict[str, list[GuestRun]] = {name: [] for name in builds}
     for k in range(rounds):
         for name, qemu in builds.items():
-            runs[name].append(boot(qemu, workdir / f"{name}-{k}"))
+            runs[name].append(boot(qemu, workdir / f"{name}-{k}", options=options))
     reference = next(iter(runs.values()))[0].outputs
     identical = all(run.ok and run.outputs == reference for rs in runs.values() for run in rs)
-    out = {"identical": identical, "workload": WORKLOAD, "builds": {}}
+    out = {"identical": identical, "workload": WORKLOAD, "options": options, "builds": {}}
     for name, rs in runs.items():
         walls = sorted(r.seconds for r in rs)
         out["builds"][name] = {"qemu": str(builds[name]), "wall_seconds": [r.seconds for r in rs],

@@ -296,6 +296,12 @@ def _busybox_is_static(path: Path) -> bool:
 # ----------------------------------------------------------------------------------------- host packages
 
 
+def apt_install(packages: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """apt-get install them (as root, through sudo if need be), after one `apt-get update` if it fails."""
+    return _apt_retry(as_root(["apt-get", "install", "-y", "--no-install-recommends", *packages]))
+
+
+
 def ensure_packages() -> dict[str, float]:
     """Install qemu-system-x86 / busybox-static when missing. Returns step timings; raises VMUnavailable."""
     timings: dict[str, float] = {}
@@ -312,7 +318,7 @@ def ensure_packages() -> dict[str, float]:
     if shutil.which("apt-get") is None:
         raise VMUnavailable(f"{', '.join(missing)} not installed and no apt-get on this machine")
     t0 = time.monotonic()
-    proc = _apt_retry(as_root(["apt-get", "install", "-y", "--no-install-recommends", *missing]))
+    proc = apt_install(missing)
     timings["apt-get install " + " ".join(missing)] = round(time.monotonic() - t0, 3)
     if proc.returncode != 0:
         raise VMUnavailable(f"apt-get install {' '.join(missing)} failed (exit {proc.returncode}):\n"
