@@ -31,4 +31,21 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
   touch "$stamp"
 fi
+# mirror-cc runs on every compiler call of a build. pip's console-script stub starts Python with site,
+# whose editable-install finder alone costs ~16 ms; this launcher starts it with -S and puts the
+# checkout on sys.path itself (the client needs only the standard library; a local compile loads site
+# then: mirrorpass/cli/mirror_cc.py). Rewritten on every run, as a pip reinstall restores the stub.
+.venv/bin/python - <<'PY'
+import os, sys
+root = os.getcwd()
+path = os.path.join(root, ".venv", "bin", "mirror-cc")
+if " " not in sys.executable:  # a shebang takes no blanks; the stub stays then
+    text = (f"#!{sys.executable} -S\n# mirror-cc launcher written by scripts/setup.sh (see there)\n"
+            f"import sys\nsys.path.insert(0, {root!r})\nfrom mirrorpass.cli.mirror_cc import main\nmain()\n")
+    if not os.path.exists(path) or open(path).read() != text:
+        with open(path + ".tmp", "w") as f:
+            f.write(text)
+        os.chmod(path + ".tmp", 0o755)
+        os.replace(path + ".tmp", path)
+PY
 make -s -C runtime CC=clang-22

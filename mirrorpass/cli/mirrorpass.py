@@ -348,7 +348,57 @@ def build_parser() -> argparse.ArgumentParser:
                                              "inject_count=5,inject_target=heap (its lines: in --json)")
     qemu_boot.add_argument("--json", type=Path, help="write the comparison here")
     qemu_boot.set_defaults(handler=_qemu_boot)
+
+    server = sub.add_parser("server", help="mirror-cc's compile server (started by the first mirror-cc call, "
+                                           "exits when idle): status, start, stop")
+    server.add_argument("action", choices=("status", "start", "stop"))
+    server.add_argument("--json", action="store_true", help="status as JSON")
+    server.set_defaults(handler=_server)
     return parser
+
+
+def _server(args: argparse.Namespace) -> int:
+    import time  # noqa: PLC0415
+
+    from ..server import client, protocol  # noqa: PLC0415
+
+    if args.action == "stop":
+        pid = client.stop()
+        print(f"stopped the compile server (pid {pid})" if pid else "no compile server was running")
+        return 0
+    if args.action == "start":
+        if not protocol.enabled():
+            raise MirrorError(f"the compile server is off ({protocol.ENV_SERVER}=off in the environment)")
+        client.ensure_running()
+    info = client.status()
+    if args.action == "start" and not info["running"]:  # one more look, then say what the log says
+        time.sleep(0.5)
+        info = client.status()
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0 if info["running"] or args.action == "status" else 1
+    table = Table(title="mirror-cc's compile server", show_header=False)
+    table.add_column("")
+    table.add_column("", overflow="fold")
+    if not info["enabled"]:
+        table.add_row("enabled", f"no ({protocol.ENV_SERVER} is off: mirror-cc compiles in its own process)")
+    if "refused" in info:
+        table.add_row("refused", escape(info["refused"]))
+    table.add_row("running", f"yes, pid {info['pid']}" if info["running"] else "no")
+    if info["running"]:
+        table.add_row("version", "current" if info.get("current") else "[bold]another version[/] (the next "
+                      "mirror-cc call replaces it)")
+        if "started" in info:
+            table.add_row("up", f"{time.time() - info['started']:.0f} s; exits after {info['idle_seconds']:.0f} s "
+                          f"without a compile ({protocol.ENV_IDLE})")
+            table.add_row("compiles served", str(info["served"]))
+            table.add_row("workers", str(info["workers"]))
+    table.add_row("socket", escape(info["socket"]))
+    table.add_row("log", escape(info["log"]))
+    stdout.print(table)
+    if args.action == "start" and not info["running"]:
+        raise MirrorError(f"the compile server did not start; see {info['log']}")
+    return 0
 
 
 def _qemu_boot(args: argparse.Namespace) -> int:

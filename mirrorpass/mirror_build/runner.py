@@ -21,6 +21,7 @@ from rich.console import Console
 from ..deps.prefix import active_prefix, pkg_config_path
 from ..driver.build_log import ENV_BUILD_LOG
 from ..errors import MirrorError
+from ..server import client as server_client
 from ..toolchain import CLANG_ENV, clang_path
 from .shims import ENV_BUILD_FLAGS, ENV_CCACHE, install_shims
 from .state import BuildState, LogTail
@@ -128,6 +129,18 @@ def run_build(options: BuildOptions, console: Console) -> BuildSummary:
     clang = clang_path()  # resolved before the shims shadow `clang-22` on PATH
     flags = options.mirror_flags()
     shim_dir = install_shims(mirror_cc, clang)
+    # The compile server for the build's mirror-cc calls (mirrorpass/server/): started now, so that no
+    # compile of the build waits for it, and stopped at the end if this build started it.
+    started = server_client.ensure_running()
+    try:
+        return _run_build(options, console, cached, mirror_cc, clang, flags, shim_dir)
+    finally:
+        if started:
+            server_client.stop()
+
+
+def _run_build(options: BuildOptions, console: Console, cached: dict[str, str], mirror_cc: str, clang: str,
+               flags: list[str], shim_dir: Path) -> BuildSummary:
     # Without LD_LIBRARY_PATH, as the shims run it (shims.py: the compiler loads no instrumented library).
     probe(mirror_cc, flags, {**{k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}, CLANG_ENV: clang})
 
