@@ -16,6 +16,6 @@ one() {  # name, command...
 }
 for i in $(seq "$ROUNDS"); do
   one native make -s -j2 linux CC="clang-22 -std=gnu99"
-  one server "$MIRROR_BUILD" --progress none -- make -s -j2 linux CC="cc -std=gnu99"
+  one server env MIRRORPASS_SERVER=on "$MIRROR_BUILD" --progress none -- make -s -j2 linux CC="cc -std=gnu99"
   one no-server env MIRRORPASS_SERVER=off "$MIRROR_BUILD" --progress none -- make -s -j2 linux CC="cc -std=gnu99"
 done

@@ -29,6 +29,7 @@ def env(tmp_path: Path):
     run.mkdir(mode=0o700)
     environ = {k: v for k, v in os.environ.items() if k not in ("MIRRORPASS_SERVER", "MIRRORPASS_SERVER_WORKER")}
     environ["XDG_RUNTIME_DIR"] = str(run)
+    environ["MIRRORPASS_SERVER"] = "on"
     yield environ
     subprocess.run([MIRRORPASS, "server", "stop"], env=environ, capture_output=True)
 
